@@ -1,0 +1,31 @@
+# ydc: `make demo` runs the main job, `make test` passes the tests, on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export YOLO_CONFIG_DIR ?= $(CURDIR)/.cache/ultralytics
+export YOLO_OFFLINE ?= 1
+
+.PHONY: install test demo bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[train,dev]'
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest
+
+demo: install
+	bash examples/quickstart.sh
+
+bench: install
+	$(PY) benchmarks/run.py
+
+lint: install
+	$(PY) -m ruff check ydc_cli tests benchmarks examples
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache build *.egg-info

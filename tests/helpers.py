@@ -1,0 +1,68 @@
+"""Test data made with real encoders: cv2 for images, zipfile for archives."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ydc_cli.persistence import Annotation, Sample
+
+
+def make_image(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
+    """A BGR image with a coloured rectangle, different for each seed."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), rng.integers(0, 255, 3), dtype=np.uint8)
+    x0, y0 = int(rng.integers(0, width // 2)), int(rng.integers(0, height // 2))
+    image[y0:y0 + height // 3, x0:x0 + width // 3] = rng.integers(0, 255, 3)
+    return image
+
+
+def encode(image: np.ndarray, ext: str = ".jpg") -> bytes:
+    ok, buffer = cv2.imencode(ext, image)
+    assert ok
+    return buffer.tobytes()
+
+
+def jpeg(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    return encode(make_image(width, height, seed), ".jpg")
+
+
+def png(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    return encode(make_image(width, height, seed), ".png")
+
+
+def box(class_id: int = 0, x: float = 0.5, y: float = 0.5, w: float = 0.25, h: float = 0.5) -> Annotation:
+    return Annotation(class_id, x, y, w, h)
+
+
+def sample(filename: str, split: str = "train", seed: int = 0, annotations=None) -> Sample:
+    data = png(seed=seed) if filename.endswith(".png") else jpeg(seed=seed)
+    return Sample(filename, split, data, annotations)
+
+
+def tree_snapshot(root: Path) -> dict[str, str]:
+    """Every file under ``root`` with its sha256."""
+    snapshot = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".lock") or name.startswith("ydc.db"):
+                continue  # lock files hold no data; the database is compared by its dump
+            path = Path(dirpath) / name
+            snapshot[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return snapshot
+
+
+def db_snapshot(db_path: Path) -> list[str]:
+    """The database's content as SQL (``iterdump``), read through a fresh connection."""
+    if not db_path.exists():
+        return []
+    conn = sqlite3.connect(db_path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

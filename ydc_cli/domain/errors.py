@@ -1,0 +1,81 @@
+"""The ydc error hierarchy.
+
+Every error a user can cause is one of these, so the CLI maps them to exit
+codes in one place. Each also subclasses the builtin exception the persistence
+contract documents, so code written against the seed's contract
+(``except ValueError``, ``except FileNotFoundError``) keeps working::
+
+    YdcError
+    ├── NotFoundError          (FileNotFoundError)  exit 3
+    ├── ConflictError          (ValueError)         exit 4
+    ├── InvalidInputError      (ValueError)         exit 5
+    │   ├── InvalidNameError
+    │   ├── InvalidLabelError
+    │   ├── InvalidImageError
+    │   ├── InvalidDatasetError
+    │   └── UnsafeArchiveError
+    └── StorageError           (OSError)            exit 6
+        └── StorageBusyError
+"""
+
+from __future__ import annotations
+
+
+class YdcError(Exception):
+    """Base of every error ydc raises on purpose."""
+
+    exit_code = 1
+
+
+class NotFoundError(YdcError, FileNotFoundError):
+    """A dataset, image, label, model or file does not exist."""
+
+    exit_code = 3
+
+
+class ConflictError(YdcError, ValueError):
+    """Something with that name already exists."""
+
+    exit_code = 4
+
+
+class InvalidInputError(YdcError, ValueError):
+    """Input refused because it is malformed or unsafe."""
+
+    exit_code = 5
+
+
+class InvalidNameError(InvalidInputError):
+    """A dataset, model, class or file name that cannot be stored safely."""
+
+
+class InvalidLabelError(InvalidInputError):
+    """A YOLO label line that is not ``class x y w h`` with valid values."""
+
+    def __init__(self, message: str, *, source: str = "", line: int = 0) -> None:
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}" if source and line else source or (f"line {line}" if line else "")
+        super().__init__(f"{message} ({where})" if where else message)
+
+
+class InvalidImageError(InvalidInputError):
+    """Bytes that are not an allowed, complete image of a bounded size."""
+
+
+class InvalidDatasetError(InvalidInputError):
+    """A dataset description (data.yaml, archive layout) that cannot be read."""
+
+
+class UnsafeArchiveError(InvalidInputError):
+    """An archive member that would escape, overwrite or exhaust the store."""
+
+
+class StorageError(YdcError, OSError):
+    """The store cannot be read or written: I/O error, full disk, read-only."""
+
+    exit_code = 6
+
+
+class StorageBusyError(StorageError):
+    """Another process held the store's lock past the timeout."""

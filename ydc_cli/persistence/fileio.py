@@ -1,0 +1,233 @@
+"""Crash-safe file primitives shared by the backends.
+
+* ``atomic_write``: unique temp name, fsync, ``os.replace``, fsync of the folder.
+* ``FileLock``: an exclusive ``flock`` on a separate ``.lock`` file (locking
+  the file being replaced does not work: the replace swaps the inode).
+* ``staging_dir``: a private, locked folder beside the target; a crashed
+  writer's folder is recognised because its lock is free, and swept.
+* ``storage_errors``: turns disk-full, read-only and I/O errors into
+  ``StorageError`` (exit 6) with one clear line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ydc_cli.domain.errors import StorageBusyError, StorageError
+
+TEMP_PREFIX = ".ydc-tmp-"
+STAGING_PREFIX = ".ydc-staging-"
+TRASH_PREFIX = ".ydc-trash-"
+DEFAULT_LOCK_TIMEOUT = float(os.environ.get("YDC_LOCK_TIMEOUT", "30"))
+# A staging folder younger than this is never swept, whatever its lock says:
+# it may belong to a writer that created it and has not locked it yet.
+_SWEEP_MIN_AGE = 5.0
+
+_STORAGE_ERRNOS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EIO: "I/O error",
+    errno.EFBIG: "file too large for the storage",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+def is_internal(name: str) -> bool:
+    """True for ydc's own temp, staging, trash and lock entries."""
+    return name.startswith((TEMP_PREFIX, STAGING_PREFIX, TRASH_PREFIX)) or name.endswith(".lock")
+
+
+@contextlib.contextmanager
+def storage_errors(what: Path | str) -> Iterator[None]:
+    """Re-raise storage-level OSErrors as StorageError naming ``what``."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except OSError as exc:
+        reason = _STORAGE_ERRNOS.get(exc.errno or 0)
+        if reason is None:
+            raise
+        raise StorageError(f"cannot write the store: {reason} ({what})") from exc
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (new and renamed names) to disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_new_file(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Create ``path`` (it must not exist) holding ``data``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if sync:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+    path = Path(path)
+    tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    with storage_errors(path):
+        write_new_file(tmp, data)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        fsync_dir(path.parent)
+
+
+class FileLock:
+    """An exclusive lock on ``<path>`` (a separate lock file), with a timeout.
+
+    Re-entrant within one object, so a method holding it may call another that
+    takes it too.
+    """
+
+    def __init__(self, path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._fd: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> FileLock:
+        self.acquire(self.timeout)
+        return self
+
+    def try_acquire(self) -> bool:
+        """Take the lock only if it is free now; ``True`` when taken."""
+        try:
+            self.acquire(0.0)
+        except StorageBusyError:
+            return False
+        return True
+
+    def acquire(self, timeout: float) -> None:
+        """Take the lock, waiting up to ``timeout`` seconds.
+
+        Raises:
+            StorageBusyError: another process held it the whole time.
+        """
+        if self._depth:
+            self._depth += 1
+            return
+        with storage_errors(self.path):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StorageBusyError(
+                        f"the store is busy: another ydc process held the lock for over {timeout:g} s"
+                        f" ({self.path})"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+        self._fd = fd
+        self._depth = 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Release one level of the lock."""
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@contextlib.contextmanager
+def staging_dir(parent: Path) -> Iterator[Path]:
+    """A fresh folder inside ``parent``, locked while the writer lives.
+
+    The caller renames what it needs out of it; whatever is left is removed on
+    exit. If the process dies, ``sweep_staging`` removes it later.
+    """
+    path = parent / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
+    with storage_errors(parent):
+        path.mkdir()
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
+
+def owner_is_gone(path: Path, min_age: float = _SWEEP_MIN_AGE) -> bool:
+    """True when a staging folder's writer has died (its lock is free and it is not brand new)."""
+    try:
+        if min_age and time.time() - path.stat().st_mtime < min_age:
+            return False
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def sweep_leftovers(parent: Path) -> None:
+    """Remove temp files, trash and dead writers' staging folders left in ``parent``."""
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        path = Path(entry.path)
+        if name.startswith(TRASH_PREFIX):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(STAGING_PREFIX) and owner_is_gone(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(TEMP_PREFIX):
+            with contextlib.suppress(OSError):
+                if time.time() - entry.stat().st_mtime >= _SWEEP_MIN_AGE:
+                    os.unlink(path)
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder so that it vanishes at once: rename to trash, then remove."""
+    trash = path.parent / f"{TRASH_PREFIX}{secrets.token_hex(8)}"
+    with storage_errors(path):
+        os.rename(path, trash)
+        fsync_dir(path.parent)
+    shutil.rmtree(trash, ignore_errors=True)

@@ -1,0 +1,114 @@
+"""Filesystem ImageStore: ``images/<split>/<filename>`` holding the original bytes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.imageformat import read_header
+from ydc_cli.persistence import fileio
+from ydc_cli.persistence.filesystem.layout import Layout, image_names, label_names
+from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
+from ydc_cli.persistence.models import ImageInfo
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class FilesystemImageStore(ImageStore):
+    """Images as files in the dataset's YOLO folder."""
+
+    def __init__(self, base_path: Path) -> None:
+        self._layout = Layout(base_path)
+
+    async def save(self, dataset: str, split: str, filename: str, image: np.ndarray) -> ImageInfo:
+        return await self.save_bytes(dataset, split, filename, encode_image(image, filename))
+
+    async def save_bytes(self, dataset: str, split: str, filename: str, data: bytes) -> ImageInfo:
+        root = self._layout.existing(dataset)
+        path = self._layout.image_path(root, split, filename)
+        header = read_header(data, f"{split}/{filename}")
+        with fileio.storage_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fileio.atomic_write(path, data)
+        label = self._layout.label_path(root, split, filename)
+        return ImageInfo(filename, split, path, header.width, header.height, len(data), label.exists())
+
+    async def load(self, dataset: str, split: str, filename: str) -> np.ndarray:
+        return decode_image(await self.load_bytes(dataset, split, filename), f"{split}/{filename}")
+
+    async def load_bytes(self, dataset: str, split: str, filename: str) -> bytes:
+        root = self._layout.existing(dataset)
+        path = self._layout.image_path(root, split, filename)
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise NotFoundError(f"no such image ({dataset}/{split}/{filename})") from None
+
+    async def delete(self, dataset: str, split: str, filename: str) -> bool:
+        try:
+            root = self._layout.existing(dataset)
+        except NotFoundError:
+            return False
+        path = self._layout.image_path(root, split, filename)
+        with fileio.storage_errors(path):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                return False
+            fileio.fsync_dir(path.parent)
+        return True
+
+    async def move(self, dataset: str, filename: str, from_split: str, to_split: str) -> None:
+        root = self._layout.existing(dataset)
+        source = self._layout.image_path(root, from_split, filename)
+        target = self._layout.image_path(root, to_split, filename)
+        if not source.is_file():
+            raise NotFoundError(f"no such image ({dataset}/{from_split}/{filename})")
+        if source == target:
+            return
+        if target.exists():
+            raise ConflictError(f"image already exists ({dataset}/{to_split}/{filename})")
+        with fileio.storage_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(source, target)
+            fileio.fsync_dir(target.parent)
+            fileio.fsync_dir(source.parent)
+
+    async def list(self, dataset: str, split: str | None = None) -> list[ImageInfo]:
+        root = self._layout.existing(dataset)
+        splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
+        infos = []
+        for current in splits:
+            folder = root / "images" / current
+            labels = label_names(root / "labels" / current)
+            for filename in image_names(folder):
+                infos.append(ImageInfo(
+                    filename=filename,
+                    split=current,
+                    path=folder / filename,
+                    size_bytes=_size(folder / filename),
+                    has_labels=datayaml.label_name_for(filename) in labels,
+                ))
+        return infos
+
+    async def exists(self, dataset: str, split: str, filename: str) -> bool:
+        try:
+            root = self._layout.existing(dataset)
+        except NotFoundError:
+            return False
+        return self._layout.image_path(root, split, filename).is_file()
+
+    async def count(self, dataset: str) -> dict[str, int]:
+        root = self._layout.existing(dataset)
+        return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,78 @@
+"""Filesystem LabelStore: ``labels/<split>/<stem>.txt``, one box per line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.labels import format_text, parse_text
+from ydc_cli.persistence import fileio
+from ydc_cli.persistence.filesystem.layout import Layout
+from ydc_cli.persistence.label_store import LabelStore
+from ydc_cli.persistence.models import Annotation
+from ydc_cli.persistence.samples import check_annotations, to_annotations
+
+
+class FilesystemLabelStore(LabelStore):
+    """YOLO label files beside the images folder."""
+
+    def __init__(self, base_path: Path) -> None:
+        self._layout = Layout(base_path)
+
+    async def save(self, dataset: str, split: str, filename: str, annotations: list[Annotation]) -> None:
+        root = self._layout.existing(dataset)
+        path = self._layout.label_path(root, split, filename)
+        boxes = check_annotations(annotations, source=f"{split}/{path.name}")
+        with fileio.storage_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fileio.atomic_write(path, format_text(boxes).encode("utf-8"))
+
+    async def load(self, dataset: str, split: str, filename: str) -> list[Annotation]:
+        try:
+            root = self._layout.existing(dataset)
+        except NotFoundError:
+            return []
+        path = self._layout.label_path(root, split, filename)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return to_annotations(parse_text(text, source=f"{split}/{path.name}"))
+
+    async def delete(self, dataset: str, split: str, filename: str) -> bool:
+        try:
+            root = self._layout.existing(dataset)
+        except NotFoundError:
+            return False
+        path = self._layout.label_path(root, split, filename)
+        with fileio.storage_errors(path):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                return False
+            fileio.fsync_dir(path.parent)
+        return True
+
+    async def move(self, dataset: str, filename: str, from_split: str, to_split: str) -> None:
+        root = self._layout.existing(dataset)
+        source = self._layout.label_path(root, from_split, filename)
+        target = self._layout.label_path(root, to_split, filename)
+        if not source.is_file():
+            raise NotFoundError(f"no labels for {filename} in {from_split} ({dataset})")
+        if source == target:
+            return
+        if target.exists():
+            raise ConflictError(f"labels already exist ({dataset}/{to_split}/{target.name})")
+        with fileio.storage_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(source, target)
+            fileio.fsync_dir(target.parent)
+            fileio.fsync_dir(source.parent)
+
+    async def exists(self, dataset: str, split: str, filename: str) -> bool:
+        try:
+            root = self._layout.existing(dataset)
+        except NotFoundError:
+            return False
+        return self._layout.label_path(root, split, filename).is_file()

@@ -1,0 +1,102 @@
+"""The ModelStore contract: the registry of trained weights."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+from ydc_cli.persistence.models import ModelInfo
+
+
+class ModelStore(ABC):
+    """Registers weights files under a name and tracks the one active model.
+
+    Weights are copied into managed storage as bytes; they are never
+    unpickled by the store.
+    """
+
+    @abstractmethod
+    async def save(
+        self,
+        name: str,
+        weights_path: Path,
+        base_model: str = "",
+        dataset_name: str = "",
+        epochs_completed: int = 0,
+        metrics: dict[str, Any] | None = None,
+    ) -> ModelInfo:
+        """Copy the weights in and register them; ``best_map50`` comes from ``metrics``.
+
+        Raises:
+            ValueError: the name exists (``ConflictError``) or is invalid.
+            FileNotFoundError: the weights file is missing.
+        """
+
+    @abstractmethod
+    async def load(self, name: str) -> Path:
+        """The path of the model's weights.
+
+        Raises:
+            FileNotFoundError: no such model.
+        """
+
+    @abstractmethod
+    async def list(self) -> list[ModelInfo]:
+        """All models, sorted by name."""
+
+    @abstractmethod
+    async def get(self, name: str) -> ModelInfo | None:
+        """The model, or ``None``."""
+
+    @abstractmethod
+    async def delete(self, name: str) -> bool:
+        """Delete the model and its weights; ``True`` if it existed."""
+
+    @abstractmethod
+    async def set_active(self, name: str) -> None:
+        """Make this the one active model.
+
+        Raises:
+            FileNotFoundError: no such model.
+        """
+
+    @abstractmethod
+    async def get_active(self) -> ModelInfo | None:
+        """The active model, or ``None``."""
+
+    async def export_zip(self, name: str, output_dir: Path) -> Path:
+        """Write ``<output_dir>/<name>.zip`` holding ``best.pt`` and ``model_meta.json``.
+
+        Raises:
+            FileNotFoundError: no such model.
+        """
+        from ydc_cli.persistence.archive import write_model_zip
+
+        info = await self.get(name)
+        if info is None:
+            from ydc_cli.domain.errors import NotFoundError
+
+            raise NotFoundError(f"no such model ({name})")
+        return write_model_zip(info, Path(output_dir))
+
+    async def import_zip(self, zip_path: Path, name: str | None = None) -> ModelInfo:
+        """Register the weights from a model zip; the name defaults to the zip's stem.
+
+        Raises:
+            ValueError: the name exists (``ConflictError``) or the archive is unsafe.
+            FileNotFoundError: the zip, or weights inside it, are missing.
+        """
+        from ydc_cli.persistence.archive import read_model_zip
+
+        zip_path = Path(zip_path)
+        with read_model_zip(zip_path) as (weights, meta):
+            metrics = {"best_map50": meta.get("best_map50")}
+            return await self.save(
+                name if name is not None else zip_path.stem,
+                weights,
+                base_model=str(meta.get("base_model", "")),
+                dataset_name=str(meta.get("dataset_name", "")),
+                epochs_completed=int(meta.get("epochs_completed", 0) or 0),
+                metrics=metrics,
+            )

@@ -1,0 +1,84 @@
+"""Dataclasses shared by every store (the seed's domain models, plus Sample)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Annotation:
+    """One YOLO box: class id, centre and size normalised to 0..1."""
+
+    class_id: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _zero_counts() -> dict[str, int]:
+    return {"train": 0, "val": 0, "test": 0}
+
+
+@dataclass
+class DatasetInfo:
+    """A dataset's name, location, classes and image count per split."""
+
+    name: str
+    path: Path
+    classes: list[str] = field(default_factory=list)
+    num_images: dict[str, int] = field(default_factory=_zero_counts)
+    created_at: float = 0.0
+    modified_at: float = 0.0
+
+
+@dataclass
+class ImageInfo:
+    """An image's place and size; ``list()`` leaves width and height at 0."""
+
+    filename: str
+    split: str
+    path: Path
+    width: int = 0
+    height: int = 0
+    size_bytes: int = 0
+    has_labels: bool = False
+
+
+@dataclass
+class LabelData:
+    """The annotations of one image."""
+
+    filename: str
+    split: str
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+@dataclass
+class ModelInfo:
+    """A registered model and where its weights are."""
+
+    name: str
+    path: Path
+    base_model: str = ""
+    dataset_name: str = ""
+    created_at: float = 0.0
+    epochs_completed: int = 0
+    best_map50: float | None = None
+    is_active: bool = False
+
+
+@dataclass
+class Sample:
+    """One image as stored (its original encoded bytes) with its labels.
+
+    ``annotations`` is ``None`` when the image has no label file at all and
+    ``[]`` when it has an empty one: both are background images, but tools
+    (and ydc's validator) tell them apart.
+    """
+
+    filename: str
+    split: str
+    data: bytes
+    annotations: list[Annotation] | None = None

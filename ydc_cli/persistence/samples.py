@@ -1,0 +1,58 @@
+"""Checks every backend applies to an image and its labels before storing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.imageformat import ImageHeader, read_header
+from ydc_cli.domain.labels import Box, check_box
+from ydc_cli.domain.names import validate_filename
+from ydc_cli.persistence.models import Annotation, Sample
+
+
+@dataclass(frozen=True)
+class CheckedSample:
+    """A sample that passed every check, with what the checks learned."""
+
+    sample: Sample
+    header: ImageHeader
+    boxes: list[Box] | None
+
+    @property
+    def stem(self) -> str:
+        return datayaml.stem_of(self.sample.filename)
+
+    @property
+    def where(self) -> str:
+        return f"{self.sample.split}/{self.sample.filename}"
+
+
+def check_annotations(annotations: list[Annotation], *, nc: int | None = None, source: str = "") -> list[Box]:
+    """Validate annotations as label lines (line numbers count from 1)."""
+    return [
+        check_box(a.class_id, a.x, a.y, a.width, a.height, nc=nc, source=source, line=number)
+        for number, a in enumerate(annotations, start=1)
+    ]
+
+
+def check_sample(sample: Sample, nc: int | None = None) -> CheckedSample:
+    """Check split, file name, image header and labels (class ids below ``nc``).
+
+    Raises:
+        InvalidInputError subclasses naming ``split/filename`` (and the label line).
+    """
+    datayaml.check_split(sample.split)
+    validate_filename(sample.filename)
+    where = f"{sample.split}/{sample.filename}"
+    header = read_header(sample.data, where)
+    boxes = None
+    if sample.annotations is not None:
+        label_source = f"{sample.split}/{datayaml.label_name_for(sample.filename)}"
+        boxes = check_annotations(sample.annotations, nc=nc, source=label_source)
+    return CheckedSample(sample, header, boxes)
+
+
+def to_annotations(boxes: list[Box]) -> list[Annotation]:
+    """Boxes as the contract's Annotation objects."""
+    return [Annotation(b.class_id, b.x, b.y, b.width, b.height) for b in boxes]

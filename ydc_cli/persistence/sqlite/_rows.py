@@ -1,0 +1,89 @@
+"""Row-level helpers the SQLite stores share."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from ydc_cli.domain.errors import ConflictError
+from ydc_cli.domain.labels import Box
+from ydc_cli.persistence.models import Annotation, ImageInfo, Sample
+from ydc_cli.persistence.samples import check_sample
+
+SPLIT_ORDER = "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END"
+
+
+def image_path(db_path: Path, dataset: str, split: str, filename: str) -> Path:
+    """The address ImageInfo.path gives a stored BLOB: the YOLO layout under the database file."""
+    return db_path / dataset / "images" / split / filename
+
+
+def write_label(conn: sqlite3.Connection, dataset_id: int, split: str, stem: str, boxes: list[Box]) -> None:
+    """Replace the label of (split, stem) with ``boxes`` (an empty list is an empty label)."""
+    label_id = conn.execute(
+        "INSERT INTO labels (dataset_id, split, stem) VALUES (?, ?, ?) "
+        "ON CONFLICT (dataset_id, split, stem) DO UPDATE SET stem = excluded.stem RETURNING id",
+        (dataset_id, split, stem),
+    ).fetchone()[0]
+    conn.execute("DELETE FROM boxes WHERE label_id = ?", (label_id,))
+    conn.executemany(
+        "INSERT INTO boxes (label_id, position, class_id, x, y, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(label_id, position, *box) for position, box in enumerate(boxes)],
+    )
+
+
+def label_exists(conn: sqlite3.Connection, dataset_id: int, split: str, stem: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?", (dataset_id, split, stem)
+    ).fetchone() is not None
+
+
+def insert_samples(
+    conn: sqlite3.Connection, db_path: Path, dataset: str, dataset_id: int, samples: Iterable[Sample], nc: int
+) -> list[ImageInfo]:
+    """Insert checked samples inside the caller's transaction."""
+    infos = []
+    now = time.time()
+    for sample in samples:
+        checked = check_sample(sample, nc)
+        header = checked.header
+        try:
+            image_id = conn.execute(
+                "INSERT INTO images (dataset_id, split, filename, stem, format, width, height, size_bytes,"
+                " sha256, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (dataset_id, sample.split, sample.filename, checked.stem, header.format, header.width,
+                 header.height, len(sample.data), hashlib.sha256(sample.data).hexdigest(), now),
+            ).lastrowid
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"image already exists ({checked.where})") from None
+        conn.execute("INSERT INTO image_data (image_id, data) VALUES (?, ?)", (image_id, sample.data))
+        if checked.boxes is not None:
+            write_label(conn, dataset_id, sample.split, checked.stem, checked.boxes)
+            has_labels = True
+        else:
+            has_labels = label_exists(conn, dataset_id, sample.split, checked.stem)
+        infos.append(ImageInfo(
+            sample.filename, sample.split, image_path(db_path, dataset, sample.split, sample.filename),
+            header.width, header.height, len(sample.data), has_labels,
+        ))
+    return infos
+
+
+def load_boxes(conn: sqlite3.Connection, label_id: int) -> list[Annotation]:
+    rows = conn.execute(
+        "SELECT class_id, x, y, width, height FROM boxes WHERE label_id = ? ORDER BY position", (label_id,)
+    )
+    return [Annotation(*row) for row in rows]
+
+
+def split_counts(conn: sqlite3.Connection, dataset_id: int) -> dict[str, int]:
+    """Images per split, counted on the (dataset, split, filename) index."""
+    counts = {"train": 0, "val": 0, "test": 0}
+    for split, count in conn.execute(
+        "SELECT split, COUNT(*) FROM images WHERE dataset_id = ? GROUP BY split", (dataset_id,)
+    ):
+        counts[split] = count
+    return counts

@@ -1,0 +1,177 @@
+"""SQLite DatasetStore: datasets, classes and prompts as rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import ConflictError
+from ydc_cli.domain.names import validate_classes, validate_dataset_name
+from ydc_cli.persistence.dataset_store import DatasetStore
+from ydc_cli.persistence.models import Annotation, DatasetInfo, ImageInfo, Sample
+from ydc_cli.persistence.sqlite._db import SqliteDatabase
+from ydc_cli.persistence.sqlite._rows import insert_samples, split_counts
+from ydc_cli.persistence.yamlio import parse_prompts
+
+_PAGE = 256
+
+
+class SqliteDatasetStore(DatasetStore):
+    """Datasets in one SQLite file; ``database`` shares a bundle's connection."""
+
+    def __init__(self, db_path: Path, *, database: SqliteDatabase | None = None) -> None:
+        self._sql = database or SqliteDatabase(db_path)
+        self.db_path = self._sql.path
+
+    async def create(self, name: str, classes: list[str]) -> DatasetInfo:
+        return await self.create_with_samples(name, classes, ())
+
+    async def list(self) -> list[DatasetInfo]:
+        with self._sql.errors():
+            names = [row[0] for row in self._sql.conn.execute("SELECT name FROM datasets ORDER BY name")]
+        infos = []
+        for name in names:
+            info = await self.get(name)
+            if info is not None:
+                infos.append(info)
+        return infos
+
+    async def get(self, name: str) -> DatasetInfo | None:
+        validate_dataset_name(name)
+        with self._sql.errors():
+            conn = self._sql.conn
+            row = conn.execute(
+                "SELECT id, created_at, modified_at FROM datasets WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                return None
+            dataset_id, created_at, modified_at = row
+            classes = [r[0] for r in conn.execute(
+                "SELECT name FROM classes WHERE dataset_id = ? ORDER BY class_id", (dataset_id,))]
+            counts = split_counts(conn, dataset_id)
+        return DatasetInfo(name, self.db_path, classes, counts, created_at, modified_at)
+
+    async def delete(self, name: str) -> bool:
+        validate_dataset_name(name)
+        with self._sql.write() as conn:
+            return conn.execute("DELETE FROM datasets WHERE name = ?", (name,)).rowcount > 0
+
+    async def update_classes(self, name: str, classes: list[str]) -> None:
+        validate_dataset_name(name)
+        classes = validate_classes(classes)
+        with self._sql.write() as conn:
+            dataset_id = self._sql.dataset_id(name)
+            conn.execute("DELETE FROM classes WHERE dataset_id = ?", (dataset_id,))
+            _insert_classes(conn, dataset_id, classes)
+            conn.execute("DELETE FROM prompts WHERE dataset_id = ? AND class_id >= ?", (dataset_id, len(classes)))
+            self._sql.touch(dataset_id)
+
+    async def get_prompts(self, name: str) -> dict[int, list[str]]:
+        validate_dataset_name(name)
+        with self._sql.errors():
+            dataset_id = self._sql.find_dataset_id(name)
+            if dataset_id is None:
+                return {}
+            prompts: dict[int, list[str]] = {}
+            for class_id, prompt in self._sql.conn.execute(
+                "SELECT class_id, prompt FROM prompts WHERE dataset_id = ? ORDER BY class_id, position",
+                (dataset_id,),
+            ):
+                prompts.setdefault(class_id, []).append(prompt)
+        return prompts
+
+    async def save_prompts(self, name: str, prompts: dict[int, list[str]]) -> None:
+        validate_dataset_name(name)
+        prompts = parse_prompts(prompts, "prompts")
+        with self._sql.write() as conn:
+            dataset_id = self._sql.dataset_id(name)
+            conn.execute("DELETE FROM prompts WHERE dataset_id = ?", (dataset_id,))
+            _insert_prompts(conn, dataset_id, prompts)
+            self._sql.touch(dataset_id)
+
+    async def create_with_samples(
+        self,
+        name: str,
+        classes: list[str],
+        samples: Iterable[Sample],
+        prompts: dict[int, list[str]] | None = None,
+    ) -> DatasetInfo:
+        validate_dataset_name(name)
+        classes = validate_classes(classes)
+        prompts = parse_prompts(prompts or {}, "prompts")
+        with self._sql.write() as conn:
+            if self._sql.find_dataset_id(name) is not None:
+                raise ConflictError(f"dataset already exists ({name})")
+            now = time.time()
+            dataset_id = conn.execute(
+                "INSERT INTO datasets (name, created_at, modified_at) VALUES (?, ?, ?)", (name, now, now)
+            ).lastrowid
+            _insert_classes(conn, dataset_id, classes)
+            _insert_prompts(conn, dataset_id, prompts)
+            insert_samples(conn, self.db_path, name, dataset_id, samples, len(classes))
+        info = await self.get(name)
+        assert info is not None
+        return info
+
+    async def add_samples(self, name: str, samples: Iterable[Sample]) -> list[ImageInfo]:
+        validate_dataset_name(name)
+        with self._sql.write() as conn:
+            dataset_id = self._sql.dataset_id(name)
+            nc = conn.execute("SELECT COUNT(*) FROM classes WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
+            infos = insert_samples(conn, self.db_path, name, dataset_id, samples, nc)
+            self._sql.touch(dataset_id)
+        return infos
+
+    async def iter_samples(self, name: str, split: str | None = None) -> AsyncIterator[Sample]:
+        validate_dataset_name(name)
+        splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
+        with self._sql.errors():
+            dataset_id = self._sql.dataset_id(name)
+        for current in splits:
+            last = ""
+            while True:
+                with self._sql.errors():
+                    page = self._sql.conn.execute(
+                        "SELECT i.filename, i.stem, d.data FROM images i JOIN image_data d ON d.image_id = i.id"
+                        " WHERE i.dataset_id = ? AND i.split = ? AND i.filename > ? ORDER BY i.filename LIMIT ?",
+                        (dataset_id, current, last, _PAGE),
+                    ).fetchall()
+                    labels = self._labels_for(dataset_id, current, {row[1] for row in page})
+                for filename, stem, data in page:
+                    yield Sample(filename, current, data, labels.get(stem))
+                if len(page) < _PAGE:
+                    break
+                last = page[-1][0]
+
+    def _labels_for(self, dataset_id: int, split: str, stems: set[str]) -> dict[str, list[Annotation]]:
+        if not stems:
+            return {}
+        marks = ",".join("?" * len(stems))
+        labels: dict[str, list[Annotation]] = {}
+        for stem, class_id, x, y, w, h in self._sql.conn.execute(
+            "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height FROM labels l"
+            " LEFT JOIN boxes b ON b.label_id = l.id"
+            f" WHERE l.dataset_id = ? AND l.split = ? AND l.stem IN ({marks}) ORDER BY l.stem, b.position",
+            (dataset_id, split, *stems),
+        ):
+            boxes = labels.setdefault(stem, [])
+            if class_id is not None:
+                boxes.append(Annotation(class_id, x, y, w, h))
+        return labels
+
+
+def _insert_classes(conn, dataset_id: int, classes: list[str]) -> None:
+    conn.executemany(
+        "INSERT INTO classes (dataset_id, class_id, name) VALUES (?, ?, ?)",
+        [(dataset_id, class_id, name) for class_id, name in enumerate(classes)],
+    )
+
+
+def _insert_prompts(conn, dataset_id: int, prompts: dict[int, list[str]]) -> None:
+    conn.executemany(
+        "INSERT INTO prompts (dataset_id, class_id, position, prompt) VALUES (?, ?, ?, ?)",
+        [(dataset_id, class_id, position, prompt)
+         for class_id, items in prompts.items() for position, prompt in enumerate(items)],
+    )

@@ -1,0 +1,54 @@
+"""YAML read and written safely: ``safe_load`` only, with a size limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ydc_cli.domain.datayaml import MAX_YAML_BYTES
+from ydc_cli.domain.errors import InvalidDatasetError
+
+
+def parse_yaml(text: bytes | str, source: str) -> Any:
+    """Parse YAML text with the safe loader; nothing in it is ever executed.
+
+    Raises:
+        InvalidDatasetError: too large, or not valid YAML.
+    """
+    import yaml
+
+    if len(text) > MAX_YAML_BYTES:
+        raise InvalidDatasetError(f"YAML file is larger than {MAX_YAML_BYTES:,} bytes ({source})")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise InvalidDatasetError(f"invalid YAML ({where})") from None
+
+
+def dump_yaml(data: Any) -> bytes:
+    """Serialise to YAML in file order, strings quoted where YAML would misread them."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True).encode("utf-8")
+
+
+def parse_prompts(data: Any, source: str) -> dict[int, list[str]]:
+    """Read ``{class_id: [prompt, ...]}``; a single string counts as one prompt."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidDatasetError(f"prompts must map class ids to lists of prompts ({source})")
+    prompts: dict[int, list[str]] = {}
+    for key, value in data.items():
+        try:
+            class_id = int(key)
+        except (TypeError, ValueError):
+            raise InvalidDatasetError(f"prompt key {key!r} is not a class id ({source})") from None
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
+            raise InvalidDatasetError(f"prompts of class {class_id} must be a list of strings ({source})")
+        prompts[class_id] = list(items)
+    return dict(sorted(prompts.items()))
