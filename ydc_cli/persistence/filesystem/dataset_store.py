@@ -12,7 +12,7 @@ from pathlib import Path
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
-from ydc_cli.domain.names import validate_classes, validate_dataset_name
+from ydc_cli.domain.names import validate_classes
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.dataset_store import DatasetStore
 from ydc_cli.persistence.filesystem.layout import (
