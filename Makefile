@@ -19,7 +19,7 @@ test: install
 	$(PY) -m pytest
 
 demo: install
-	bash examples/quickstart.sh
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON=$(PY) bash examples/quickstart.sh filesystem
 
 bench: install
 	$(PY) benchmarks/run.py

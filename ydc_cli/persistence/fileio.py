@@ -88,6 +88,16 @@ def write_new_file(path: Path, data: bytes, *, sync: bool = True) -> None:
     os.close(fd)
 
 
+def fsync_files(paths: list[Path]) -> None:
+    """Flush files written without sync; one pass at the end lets the kernel batch the writes."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
     path = Path(path)

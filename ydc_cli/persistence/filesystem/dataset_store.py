@@ -218,12 +218,7 @@ def _write_samples(stage: Path, final_dir: Path, samples: Iterable[Sample], nc: 
             size_bytes=len(sample.data),
             has_labels=checked.boxes is not None,
         ))
-    for file_path in written:
-        fd = os.open(file_path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fileio.fsync_files(written)
     return infos
 
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A walk through ydc on one backend: import, inspect, add, export, re-import, models.
+#   bash examples/quickstart.sh [filesystem|sqlite]
+# Uses the `ydc` on PATH (make demo puts .venv/bin first) and a temporary data folder.
+set -euo pipefail
+backend="${1:-${YDC_BACKEND:-filesystem}}"
+here="$(cd "$(dirname "$0")" && pwd)"
+python="${PYTHON:-python}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/ydc-quickstart.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+export YDC_BACKEND="$backend" YDC_DATA_DIR="$work/data"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
+
+"$python" "$here/make_shapes.py" "$work/shapes" --train 24 --val 8 >/dev/null
+"$python" "$here/make_shapes.py" "$work/new" --train 4 --seed 7 --flat >/dev/null
+
+step ydc datasets import "$work/shapes"
+step ydc datasets info shapes
+step ydc images list shapes --split val
+step ydc images add shapes "$work/new" --split test
+step ydc datasets prompts shapes --set circle=ball,disc --set square=box
+step ydc datasets classes shapes --rename square=box
+step ydc datasets export shapes --output "$work/out"
+step ydc datasets import "$work/out/shapes.zip" --name shapes-copy
+step ydc datasets list
+step ydc --json datasets info shapes-copy
+
+printf 'fake weights for the registry demo' > "$work/demo.pt"
+step ydc models add demo "$work/demo.pt" --dataset shapes --base-model yolo11n.yaml
+step ydc models activate demo
+step ydc models list
+step ydc models export demo --output "$work/out"
+step ydc datasets delete shapes-copy --yes
+printf '\nquickstart finished on the %s backend\n' "$backend" >&2

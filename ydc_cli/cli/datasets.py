@@ -1,0 +1,203 @@
+"""``ydc datasets``: create, inspect, import and export datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ydc_cli.cli import output
+from ydc_cli.cli.runner import fail, run, settings_of
+
+app = typer.Typer(help="Create, inspect, import and export datasets.", no_args_is_help=True)
+
+
+def _split_classes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _info_rows(info) -> list[tuple[str, object]]:
+    counts = info.num_images
+    return [
+        ("name", info.name),
+        ("path", info.path),
+        ("classes", ", ".join(f"{i}:{c}" for i, c in enumerate(info.classes)) or "(none)"),
+        ("images", f"{sum(counts.values())} (train {counts['train']}, val {counts['val']}, test {counts['test']})"),
+    ]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the new dataset.")],
+    classes: Annotated[str, typer.Option("--classes", "-c", help="Class names, comma-separated: a,b,c.")],
+) -> None:
+    """Create an empty dataset with the given classes."""
+    settings = settings_of(ctx)
+    info = run(ctx, lambda stores: stores.dataset.create(name, _split_classes(classes)))
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.status(settings, f"Created dataset {info.name} with {len(info.classes)} classes")
+
+
+@app.command("list")
+def list_datasets(ctx: typer.Context) -> None:
+    """List datasets with their image counts."""
+    settings = settings_of(ctx)
+    infos = run(ctx, lambda stores: stores.dataset.list())
+    if settings.json:
+        output.emit_json(infos)
+        return
+    if not infos:
+        output.status(settings, "No datasets yet: create one with `ydc datasets create NAME --classes a,b`")
+        return
+    output.table(None, ["name", "classes", "train", "val", "test"], [
+        (i.name, len(i.classes), i.num_images["train"], i.num_images["val"], i.num_images["test"]) for i in infos
+    ])
+
+
+@app.command("info")
+def info(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Dataset name.")]) -> None:
+    """Show a dataset's classes, image counts and location."""
+    settings = settings_of(ctx)
+
+    async def load(stores):
+        found = await stores.dataset.get(name)
+        if found is None:
+            from ydc_cli.domain.errors import NotFoundError
+
+            raise NotFoundError(f"no such dataset ({name})")
+        return found
+
+    found = run(ctx, load)
+    if settings.json:
+        output.emit_json(found)
+    else:
+        output.fields(_info_rows(found))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a dataset with all its images and labels."""
+    settings = settings_of(ctx)
+
+    async def exists(stores):
+        return await stores.dataset.get(name) is not None
+
+    if not run(ctx, exists):
+        fail(settings, 3, "not_found", f"no such dataset ({name})")
+    if not output.confirm(settings, f"Delete dataset {name} and all its images and labels?", yes):
+        fail(settings, 1, "cancelled", "cancelled, nothing deleted")
+    run(ctx, lambda stores: stores.dataset.delete(name))
+    if settings.json:
+        output.emit_json({"deleted": name})
+    else:
+        output.status(settings, f"Deleted dataset {name}")
+
+
+@app.command("import")
+def import_dataset(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A dataset zip or a YOLO folder with a data.yaml.")],
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Dataset name (default: the file or folder name).")]
+    = None,
+) -> None:
+    """Import a zip or a YOLO folder as a new dataset, all or nothing."""
+    from ydc_cli.services.importing import count_files, import_path
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        with output.progress(settings, f"Importing {path.name}", count_files(path)) as advance:
+            return await import_path(stores, path, name, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+        return
+    output.status(settings, f"Imported {report.dataset.name}: {report.images} images, {report.labeled} labeled, "
+                            f"{report.backgrounds} backgrounds, {len(report.skipped)} skipped")
+    for skipped_path, reason in report.skipped:
+        output.status(settings, f"  skipped {skipped_path}: {reason}")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into.")] = Path("."),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="zip or yolo.")] = "zip",
+) -> None:
+    """Export a dataset as a zip or a YOLO folder."""
+    from ydc_cli.services.exporting import export_dataset
+
+    settings = settings_of(ctx)
+    if fmt not in ("zip", "yolo"):
+        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use zip or yolo")
+
+    async def go(stores):
+        info_ = await stores.dataset.get(name)
+        total = sum(info_.num_images.values()) if info_ else None
+        with output.progress(settings, f"Exporting {name}", total) as advance:
+            return await export_dataset(stores, name, output_dir, fmt, advance)
+
+    written = run(ctx, go)
+    if settings.json:
+        output.emit_json({"dataset": name, "format": fmt, "path": written})
+    else:
+        typer.echo(str(written))
+
+
+@app.command("classes")
+def classes(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="Append a class (repeatable).")] = None,
+    rename: Annotated[list[str] | None, typer.Option("--rename", help="OLD=NEW (repeatable).")] = None,
+) -> None:
+    """Show or change a dataset's class list; ids of existing classes never change."""
+    from ydc_cli.services.classes import change_classes
+
+    settings = settings_of(ctx)
+    renames = []
+    for item in rename or []:
+        old, sep, new = item.partition("=")
+        if not sep:
+            fail(settings, 2, "usage", f"--rename takes OLD=NEW, got {item!r}")
+        renames.append((old, new))
+    result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames))
+    if settings.json:
+        output.emit_json({"dataset": name, "classes": result})
+    else:
+        output.table(None, ["id", "class"], list(enumerate(result)))
+
+
+@app.command("prompts")
+def prompts(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="CLASS=prompt1,prompt2 (repeatable).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A prompts.yaml: {class_id: [prompt, ...]}.")] = None,
+) -> None:
+    """Show or set the YOLO-World prompts of each class."""
+    from ydc_cli.services.classes import change_prompts
+
+    settings = settings_of(ctx)
+    pairs = []
+    for item in set_ or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(settings, 2, "usage", f"--set takes CLASS=prompt1,prompt2, got {item!r}")
+        pairs.append((key, [p.strip() for p in value.split(",") if p.strip()]))
+    result, class_names = run(ctx, lambda stores: change_prompts(stores, name, pairs, file))
+    if settings.json:
+        output.emit_json({"dataset": name, "prompts": result})
+    else:
+        output.table(None, ["id", "class", "prompts"],
+                     [(i, class_names[i] if i < len(class_names) else "?", ", ".join(p)) for i, p in result.items()])

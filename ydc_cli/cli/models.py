@@ -1,0 +1,147 @@
+"""``ydc models``: the registry of trained weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ydc_cli.cli import output
+from ydc_cli.cli.runner import fail, run, settings_of
+from ydc_cli.domain.errors import NotFoundError
+
+app = typer.Typer(help="Register, activate, export and import trained models.", no_args_is_help=True)
+
+
+def _rows(info) -> list[tuple[str, object]]:
+    return [("name", info.name), ("path", info.path), ("base model", info.base_model or "-"),
+            ("dataset", info.dataset_name or "-"), ("epochs", info.epochs_completed),
+            ("best mAP50", "-" if info.best_map50 is None else f"{info.best_map50:.4f}"),
+            ("active", "yes" if info.is_active else "no")]
+
+
+async def _get(stores, name):
+    info = await stores.model.get(name)
+    if info is None:
+        raise NotFoundError(f"no such model ({name})")
+    return info
+
+
+def _show(settings, info) -> None:
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.fields(_rows(info))
+
+
+@app.command("list")
+def list_models(ctx: typer.Context) -> None:
+    """List registered models."""
+    settings = settings_of(ctx)
+    infos = run(ctx, lambda stores: stores.model.list())
+    if settings.json:
+        output.emit_json(infos)
+    elif not infos:
+        output.status(settings, "No models yet: add one with `ydc models add NAME WEIGHTS.pt`")
+    else:
+        output.table(None, ["name", "active", "dataset", "epochs", "mAP50"], [
+            (i.name, "*" if i.is_active else "", i.dataset_name, i.epochs_completed,
+             "" if i.best_map50 is None else f"{i.best_map50:.4f}") for i in infos])
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
+    """Show one model."""
+    _show(settings_of(ctx), run(ctx, lambda stores: _get(stores, name)))
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name to register the model under.")],
+    weights: Annotated[Path, typer.Argument(help="A .pt weights file (copied as bytes, never unpickled).")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset it was trained on.")] = "",
+    base_model: Annotated[str, typer.Option("--base-model", help="Architecture or checkpoint it started from.")] = "",
+) -> None:
+    """Register a weights file."""
+    settings = settings_of(ctx)
+    info = run(ctx, lambda stores: stores.model.save(name, weights, base_model=base_model, dataset_name=dataset))
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.status(settings, f"Registered model {name}")
+
+
+@app.command("activate")
+def activate(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
+    """Make a model the active one (used by `labels auto` by default)."""
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        await stores.model.set_active(name)
+        return await _get(stores, name)
+
+    info = run(ctx, go)
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.status(settings, f"Active model: {name}")
+
+
+@app.command("active")
+def active(ctx: typer.Context) -> None:
+    """Show the active model."""
+    settings = settings_of(ctx)
+    info = run(ctx, lambda stores: stores.model.get_active())
+    if info is None:
+        fail(settings, 3, "not_found", "no active model: run `ydc models activate NAME`")
+    _show(settings, info)
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove a model and its weights."""
+    settings = settings_of(ctx)
+    run(ctx, lambda stores: _get(stores, name))
+    if not output.confirm(settings, f"Remove model {name} and its weights?", yes):
+        fail(settings, 1, "cancelled", "cancelled, nothing removed")
+    run(ctx, lambda stores: stores.model.delete(name))
+    if settings.json:
+        output.emit_json({"removed": name})
+    else:
+        output.status(settings, f"Removed model {name}")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the zip into.")] = Path("."),
+) -> None:
+    """Export a model as a zip of its weights and metadata."""
+    settings = settings_of(ctx)
+    written = run(ctx, lambda stores: stores.model.export_zip(name, output_dir))
+    if settings.json:
+        output.emit_json({"model": name, "path": written})
+    else:
+        typer.echo(str(written))
+
+
+@app.command("import")
+def import_model(
+    ctx: typer.Context,
+    zip_path: Annotated[Path, typer.Argument(help="A model zip made by `ydc models export`.")],
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Name (default: the zip's name).")] = None,
+) -> None:
+    """Import a model zip into the registry."""
+    settings = settings_of(ctx)
+    info = run(ctx, lambda stores: stores.model.import_zip(zip_path, name))
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.status(settings, f"Imported model {info.name}")

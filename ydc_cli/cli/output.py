@@ -1,0 +1,94 @@
+"""Output conventions: data on stdout (Rich tables or one JSON document),
+status, progress and prompts on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ydc_cli.cli.settings import Settings
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses as objects with their field names, paths as strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def emit_json(value: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A Rich table on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console(highlight=False).print(grid)
+
+
+def fields(pairs: Sequence[tuple[str, Any]]) -> None:
+    """A two-column key/value listing on stdout."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    width = max(len(key) for key, _ in pairs)
+    for key, value in pairs:
+        console.print(f"[bold]{key.ljust(width)}[/bold]  {escape(str(value))}")
+
+
+def status(settings: Settings, message: str) -> None:
+    """A status line on stderr (not with --quiet or --json)."""
+    if not (settings.quiet or settings.json):
+        sys.stderr.write(message + "\n")
+
+
+def _interactive_stderr(settings: Settings) -> bool:
+    return not (settings.quiet or settings.json) and sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress(settings: Settings, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr, only on a terminal; yields ``advance(n)``."""
+    if not _interactive_stderr(settings):
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def confirm(settings: Settings, question: str, yes: bool) -> bool:
+    """Ask before a destructive change; refuse without a terminal unless ``--yes``."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        from ydc_cli.cli.runner import fail
+
+        fail(settings, 1, "confirmation_required", f"{question} Refusing without a terminal: pass --yes")
+    import typer
+
+    return typer.confirm(question, default=False, err=True)

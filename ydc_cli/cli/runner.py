@@ -1,0 +1,94 @@
+"""The one async seam: open the stores, run one coroutine, map errors to exit codes.
+
+Commands never touch the event loop or a backend: they hand ``run`` a
+coroutine function that receives the opened ``Stores``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from ydc_cli.cli.settings import Backend, Settings
+from ydc_cli.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+    YdcError,
+)
+from ydc_cli.domain.names import printable
+from ydc_cli.persistence import Stores, create_sqlite_stores, create_stores
+
+T = TypeVar("T")
+
+# Ordered: the first matching type decides the exit code and the JSON error code.
+ERROR_TABLE: list[tuple[type[BaseException], int, str]] = [
+    (NotFoundError, 3, "not_found"),
+    (ConflictError, 4, "conflict"),
+    (InvalidInputError, 5, "invalid_input"),
+    (StorageError, 6, "storage_unavailable"),
+    (YdcError, 1, "failed"),
+]
+
+
+def open_stores(settings: Settings) -> Stores:
+    """The stores of the chosen backend, through the persistence factory."""
+    if settings.backend is Backend.sqlite:
+        return create_sqlite_stores(settings.db_path, settings.models_dir)
+    return create_stores(settings.datasets_dir, settings.models_dir)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+def run(ctx: typer.Context, operation: Callable[[Stores], Awaitable[T]]) -> T:
+    """Run ``operation`` with opened stores inside one ``asyncio.run``.
+
+    Errors become one line on stderr and the exit code of CLI.md; set
+    ``YDC_DEBUG=1`` to see the traceback instead.
+    """
+    settings = settings_of(ctx)
+
+    async def main() -> T:
+        stores = open_stores(settings)
+        try:
+            return await operation(stores)
+        finally:
+            stores.close()
+
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        fail(settings, 130, "interrupted", "interrupted")
+    except Exception as exc:
+        if os.environ.get("YDC_DEBUG"):
+            raise
+        for kind, code, name in ERROR_TABLE:
+            if isinstance(exc, kind):
+                fail(settings, code, name, str(exc))
+        if isinstance(exc, OSError):
+            fail(settings, 6, "storage_unavailable", f"{exc.strerror or exc} ({exc.filename or ''})")
+        raise
+    raise AssertionError("unreachable")
+
+
+def fail(settings: Settings, exit_code: int, code: str, message: str) -> None:
+    """Print one error line (or a JSON error object) on stderr and exit."""
+    message = printable(message)
+    if settings.json:
+        import json
+
+        sys.stderr.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
+    else:
+        sys.stderr.write(f"Error: {message}\n")
+    raise typer.Exit(exit_code)

@@ -1,0 +1,1 @@
+"""Business logic over the store ABCs; the CLI calls one function per command."""

@@ -1,0 +1,68 @@
+"""Exporting datasets: a zip, or a YOLO folder that ``yolo train`` reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.labels import format_text
+from ydc_cli.persistence import Stores, fileio
+from ydc_cli.persistence.yamlio import dump_yaml
+
+
+async def export_dataset(
+    stores: Stores, name: str, output_dir: Path, fmt: str = "zip", on_sample: Callable[[int], None] | None = None
+) -> Path:
+    """Export ``name`` into ``output_dir`` as ``<name>.zip`` or a ``<name>/`` YOLO folder."""
+    if fmt == "zip":
+        return await stores.dataset.export_zip(name, output_dir)
+    return await export_yolo_folder(stores, name, output_dir, on_sample)
+
+
+async def export_yolo_folder(
+    stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
+) -> Path:
+    """Write ``<output_dir>/<name>/`` in the YOLO layout; it appears complete or not at all.
+
+    Raises:
+        NotFoundError: no such dataset.
+        ConflictError: the target folder exists.
+    """
+    info = await stores.dataset.get(name)
+    if info is None:
+        raise NotFoundError(f"no such dataset ({name})")
+    output_dir = Path(output_dir).absolute()
+    target = output_dir / name
+    if target.exists():
+        raise ConflictError(f"the export folder already exists ({target})")
+    with fileio.storage_errors(output_dir):
+        output_dir.mkdir(parents=True, exist_ok=True)
+    prompts = await stores.dataset.get_prompts(name)
+    with fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target):
+        for kind in ("images", "labels"):
+            for split in datayaml.SPLITS:
+                (stage / kind / split).mkdir(parents=True)
+        written: list[Path] = []
+        async for sample in stores.dataset.iter_samples(name):
+            image = stage / "images" / sample.split / sample.filename
+            fileio.write_new_file(image, sample.data, sync=False)
+            written.append(image)
+            if sample.annotations is not None:
+                text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
+                label = stage / "labels" / sample.split / datayaml.label_name_for(sample.filename)
+                label.write_text(text, encoding="utf-8")
+                written.append(label)
+            if on_sample:
+                on_sample(1)
+        fileio.write_new_file(stage / "data.yaml", dump_yaml(datayaml.build(str(target), info.classes)))
+        if prompts:
+            fileio.write_new_file(stage / "prompts.yaml", dump_yaml(prompts))
+        fileio.fsync_files(written)
+        for folder in [stage, *(stage / k / s for k in ("images", "labels") for s in datayaml.SPLITS)]:
+            fileio.fsync_dir(folder)
+        os.rename(stage, target)
+        fileio.fsync_dir(output_dir)
+    return target

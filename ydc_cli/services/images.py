@@ -1,0 +1,81 @@
+"""Adding images from files, folders and globs, with the YOLO labels found beside them."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
+from ydc_cli.domain.labels import parse_text
+from ydc_cli.persistence import ImageInfo, Sample, Stores
+from ydc_cli.persistence.samples import to_annotations
+from ydc_cli.services.importing import label_path_for
+
+
+def collect_images(inputs: list[str]) -> list[Path]:
+    """Expand files, folders (recursively) and glob patterns into image files, in a stable order.
+
+    Raises:
+        NotFoundError: an input matches nothing.
+    """
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames.sort()
+                found.extend(Path(dirpath) / f for f in sorted(filenames) if datayaml.is_image_name(f))
+        elif path.is_file():
+            found.append(path)
+        elif glob.has_magic(item):
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
+            images = [m for m in matches if m.is_file() and datayaml.is_image_name(m.name)]
+            if not images:
+                raise NotFoundError(f"no images match ({item})")
+            found.extend(images)
+        else:
+            raise NotFoundError(f"no such file or folder ({item})")
+    return found
+
+
+def find_label(image: Path, labels_dir: Path | None) -> Path | None:
+    """The YOLO label of an image: in ``labels_dir``, beside it, or by ultralytics' images->labels rule."""
+    candidates = []
+    if labels_dir is not None:
+        candidates.append(labels_dir / (image.stem + ".txt"))
+    candidates += [image.with_suffix(".txt"), label_path_for(image)]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+async def add_images(
+    stores: Stores,
+    dataset: str,
+    inputs: list[str],
+    split: str = "train",
+    labels_dir: Path | None = None,
+    on_sample: Callable[[int], None] | None = None,
+) -> list[ImageInfo]:
+    """Add the images (original bytes) with their labels in one all-or-nothing batch."""
+    datayaml.check_split(split)
+    if labels_dir is not None and not labels_dir.is_dir():
+        raise NotFoundError(f"no such labels folder ({labels_dir})")
+    paths = collect_images(inputs)
+
+    def samples() -> Iterator[Sample]:
+        for path in paths:
+            label = find_label(path, labels_dir)
+            annotations = None
+            if label is not None:
+                try:
+                    text = label.read_text(encoding="utf-8")
+                except UnicodeDecodeError:
+                    raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
+                annotations = to_annotations(parse_text(text, source=str(label)))
+            if on_sample:
+                on_sample(1)
+            yield Sample(path.name, split, path.read_bytes(), annotations)
+
+    return await stores.dataset.add_samples(dataset, samples())

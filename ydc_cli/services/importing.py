@@ -1,0 +1,159 @@
+"""Importing datasets: ydc/YDC zips and YOLO folders, all or nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import InvalidDatasetError, InvalidLabelError, NotFoundError
+from ydc_cli.domain.labels import parse_text
+from ydc_cli.persistence import DatasetInfo, Sample, Stores
+from ydc_cli.persistence.samples import to_annotations
+from ydc_cli.persistence.yamlio import parse_prompts, parse_yaml
+
+
+@dataclass
+class ImportReport:
+    """What an import stored, and what it left out and why."""
+
+    dataset: DatasetInfo
+    images: int = 0
+    labeled: int = 0
+    backgrounds: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _Counter:
+    """Counts samples as they stream past into the store."""
+
+    def __init__(self, on_sample: Callable[[int], None] | None) -> None:
+        self.images = self.labeled = self.backgrounds = 0
+        self._on_sample = on_sample
+
+    def wrap(self, samples: Iterable[Sample]) -> Iterator[Sample]:
+        for sample in samples:
+            self.images += 1
+            if sample.annotations:
+                self.labeled += 1
+            else:
+                self.backgrounds += 1
+            if self._on_sample:
+                self._on_sample(1)
+            yield sample
+
+
+async def import_path(
+    stores: Stores, path: Path, name: str | None = None, on_sample: Callable[[int], None] | None = None
+) -> ImportReport:
+    """Import a zip or a YOLO folder as a new dataset; the name defaults to the file or folder name.
+
+    Raises:
+        NotFoundError: nothing at ``path``.
+        ConflictError: the dataset exists.
+        InvalidInputError: not a dataset, or a bad image, label or archive member.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return await import_yolo_folder(stores, path, name, on_sample)
+    if not path.exists():
+        raise NotFoundError(f"no such file or folder ({path})")
+    if path.suffix.lower() == ".zip":
+        from ydc_cli.persistence.archive import read_dataset_zip
+
+        counter = _Counter(on_sample)
+        with read_dataset_zip(path) as contents:
+            info = await stores.dataset.create_with_samples(
+                name or path.stem, contents.classes, counter.wrap(contents.samples()), contents.prompts)
+        return ImportReport(info, counter.images, counter.labeled, counter.backgrounds)
+    raise InvalidDatasetError(f"cannot import this: expected a .zip or a folder with a data.yaml ({path})")
+
+
+def _find_yaml(folder: Path) -> Path:
+    data_yaml = folder / "data.yaml"
+    if data_yaml.is_file():
+        return data_yaml
+    candidates = sorted(p for p in folder.glob("*.y*ml") if p.name != "prompts.yaml" and p.is_file())
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InvalidDatasetError(f"no data.yaml in the folder ({folder})")
+    raise InvalidDatasetError(f"several YAML files and no data.yaml in the folder ({folder})")
+
+
+def _split_image_dirs(folder: Path) -> dict[str, Path]:
+    """Each split's images folder: ``images/<split>`` or ``<split>/images`` (``valid`` is ``val``)."""
+    found: dict[str, Path] = {}
+    for alias, split in datayaml.SPLIT_ALIASES.items():
+        for candidate in (folder / "images" / alias, folder / alias / "images"):
+            if candidate.is_dir() and split not in found:
+                found[split] = candidate
+    return found
+
+
+def label_path_for(image_path: Path) -> Path:
+    """ultralytics' pairing rule: the last ``/images/`` becomes ``/labels/``, the extension ``.txt``."""
+    text = str(image_path)
+    sep = os.sep
+    head, marker, tail = text.rpartition(f"{sep}images{sep}")
+    if not marker:
+        return image_path.with_suffix(".txt")
+    return Path(head + f"{sep}labels{sep}" + tail).with_suffix(".txt")
+
+
+async def import_yolo_folder(
+    stores: Stores, folder: Path, name: str | None = None, on_sample: Callable[[int], None] | None = None
+) -> ImportReport:
+    """Import a YOLO folder (its data.yaml, images and labels); the source is only read."""
+    yaml_path = _find_yaml(folder)
+    data = parse_yaml(yaml_path.read_bytes(), str(yaml_path))
+    classes = datayaml.classes_from(data, str(yaml_path))
+    prompts: dict[int, list[str]] = {}
+    if (folder / "prompts.yaml").is_file():
+        source = folder / "prompts.yaml"
+        prompts = parse_prompts(parse_yaml(source.read_bytes(), str(source)), str(source))
+    split_dirs = _split_image_dirs(folder)
+    if not split_dirs:
+        raise InvalidDatasetError(f"no images/<split> or <split>/images folders ({folder})")
+    skipped: list[tuple[str, str]] = []
+    plan: list[tuple[str, Path]] = []
+    for split in datayaml.SPLITS:
+        root = split_dirs.get(split)
+        if root is None:
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for filename in sorted(filenames):
+                path = Path(dirpath) / filename
+                if datayaml.is_image_name(filename):
+                    plan.append((split, path))
+                elif not filename.startswith("."):
+                    skipped.append((str(path), "not an image file type"))
+
+    def samples() -> Iterator[Sample]:
+        for split, path in plan:
+            label = label_path_for(path)
+            annotations = None
+            if label.is_file():
+                try:
+                    text = label.read_text(encoding="utf-8")
+                except UnicodeDecodeError:
+                    raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
+                annotations = to_annotations(parse_text(text, source=str(label)))
+            yield Sample(path.name, split, path.read_bytes(), annotations)
+
+    counter = _Counter(on_sample)
+    info = await stores.dataset.create_with_samples(name or folder.name, classes, counter.wrap(samples()), prompts)
+    return ImportReport(info, counter.images, counter.labeled, counter.backgrounds, skipped)
+
+
+def count_files(path: Path) -> int | None:
+    """How many images an import will read, for the progress bar (None when unknown cheaply)."""
+    if path.is_dir():
+        return sum(
+            1 for split_dir in _split_image_dirs(path).values()
+            for _, _, files in os.walk(split_dir) for f in files if datayaml.is_image_name(f)
+        )
+    return None
