@@ -9,3 +9,22 @@ import tempfile
 # and never let it reach for the network.
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ydc-yolo-config-"))
 os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show how many contract tests ran and passed on each backend."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if "tests/contract/" not in nodeid:
+                continue
+            for backend in ("filesystem", "sqlite"):
+                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    if counts:
+        terminalreporter.write_sep("-", "contract suite per backend")
+        for backend, by_outcome in sorted(counts.items()):
+            line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{backend}: {line}")

@@ -83,7 +83,7 @@ class DatasetArchive:
                         text = _read_member(self.archive, label).decode("utf-8")
                     except UnicodeDecodeError:
                         raise InvalidLabelError("label file is not UTF-8 text", source=label.filename) from None
-                    annotations = to_annotations(parse_text(text, source=label.filename))
+                    annotations = to_annotations(parse_text(text, nc=len(self.classes), source=label.filename))
                 yield Sample(filename, split, data, annotations)
 
 

@@ -62,6 +62,10 @@ async def add_images(
     datayaml.check_split(split)
     if labels_dir is not None and not labels_dir.is_dir():
         raise NotFoundError(f"no such labels folder ({labels_dir})")
+    info = await stores.dataset.get(dataset)
+    if info is None:
+        raise NotFoundError(f"no such dataset ({dataset})")
+    nc = len(info.classes)
     paths = collect_images(inputs)
 
     def samples() -> Iterator[Sample]:
@@ -73,7 +77,7 @@ async def add_images(
                     text = label.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
-                annotations = to_annotations(parse_text(text, source=str(label)))
+                annotations = to_annotations(parse_text(text, nc=nc, source=str(label)))
             if on_sample:
                 on_sample(1)
             yield Sample(path.name, split, path.read_bytes(), annotations)

@@ -141,7 +141,7 @@ async def import_yolo_folder(
                     text = label.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
-                annotations = to_annotations(parse_text(text, source=str(label)))
+                annotations = to_annotations(parse_text(text, nc=len(classes), source=str(label)))
             yield Sample(path.name, split, path.read_bytes(), annotations)
 
     counter = _Counter(on_sample)

@@ -1,0 +1,52 @@
+"""Start-up stays light: heavy modules load only when a command needs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+HEAVY = ["torch", "ultralytics", "cv2", "sqlite_utils", "numpy"]
+
+PROBE = f"""
+import json, sys
+from ydc_cli.cli.app import app
+try:
+    app(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({{"code": code, "loaded": [m for m in {HEAVY!r} if m in sys.modules]}}), file=sys.stderr)
+"""
+
+
+def _probe(tmp_path, *args, backend="filesystem"):
+    env = {**os.environ, "YDC_DATA_DIR": str(tmp_path / "data"), "YDC_BACKEND": backend}
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env)
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_nothing_heavy(tmp_path):
+    result = _probe(tmp_path, "--help")
+    assert result == {"code": 0, "loaded": []}
+
+
+def test_filesystem_commands_import_nothing_heavy(tmp_path):
+    assert _probe(tmp_path, "datasets", "create", "d", "--classes", "a")["loaded"] == []
+    assert _probe(tmp_path, "datasets", "list")["loaded"] == []
+    assert _probe(tmp_path, "images", "list", "d")["loaded"] == []
+
+
+def test_sqlite_loads_sqlite_utils_only_when_used(tmp_path):
+    result = _probe(tmp_path, "datasets", "list", backend="sqlite")
+    assert "sqlite_utils" in result["loaded"]
+    assert "torch" not in result["loaded"] and "cv2" not in result["loaded"]
+
+
+def test_entry_points(tmp_path):
+    env = {**os.environ, "YDC_DATA_DIR": str(tmp_path / "data")}
+    module = subprocess.run([sys.executable, "-m", "ydc_cli", "--version"], capture_output=True, text=True, env=env)
+    assert module.returncode == 0 and module.stdout.startswith("ydc ")
+    script = os.path.join(os.path.dirname(sys.executable), "ydc")
+    installed = subprocess.run([script, "datasets", "info", "nope"], capture_output=True, text=True, env=env)
+    assert installed.returncode == 3 and installed.stderr == "Error: no such dataset (nope)\n"
