@@ -18,6 +18,13 @@ step ydc datasets import "$work/shapes"
 step ydc datasets info shapes
 step ydc images list shapes --split val
 step ydc images add shapes "$work/new" --split test
+first="$(ydc --json images list shapes --split val | "$python" -c 'import json,sys; print(json.load(sys.stdin)[0]["filename"])')"
+step ydc images move shapes "$first" --from val --to test
+step ydc labels show shapes test "$first"
+step ydc labels set shapes test "$first" --box "0 0.5 0.5 0.25 0.25" --box "1 0.2 0.3 0.1 0.2"
+step ydc images show shapes test "$first"
+step ydc images get shapes test "$first" --output "$work"
+step ydc labels clear shapes test "$first"
 step ydc datasets prompts shapes --set circle=ball,disc --set square=box
 step ydc datasets classes shapes --rename square=box
 step ydc datasets export shapes --output "$work/out"

@@ -155,3 +155,110 @@ def test_models(ydc, tmp_path):
     assert [m["name"] for m in json.loads(ydc("--json", "models", "list").stdout)] == ["m", "m2"]
     assert ydc("models", "remove", "m2", "--yes").exit_code == 0
     assert ydc("models", "show", "m2").exit_code == 3
+
+
+@pytest.fixture
+def one_image(ydc, tmp_path):
+    ydc("datasets", "create", "d", "--classes", "a,b")
+    (tmp_path / "x.jpg").write_bytes(jpeg(seed=4))
+    assert ydc("images", "add", "d", tmp_path / "x.jpg").exit_code == 0
+    return tmp_path / "x.jpg"
+
+
+def test_labels_set_show_clear(ydc, one_image):
+    result = ydc("--json", "labels", "set", "d", "train", "x.jpg", "--box", "1 0.5 0.5 0.2 0.2",
+                 "--box", "0 0.25 0.25 0.1 0.1")
+    assert result.exit_code == 0, result.stderr
+    boxes = json.loads(ydc("--json", "labels", "show", "d", "train", "x.jpg").stdout)
+    assert boxes == [{"class_id": 1, "x": 0.5, "y": 0.5, "width": 0.2, "height": 0.2},
+                     {"class_id": 0, "x": 0.25, "y": 0.25, "width": 0.1, "height": 0.1}]
+    assert ydc("labels", "clear", "d", "train", "x.jpg").exit_code == 0
+    assert json.loads(ydc("--json", "labels", "show", "d", "train", "x.jpg").stdout) == []
+    assert json.loads(ydc("--json", "images", "list", "d").stdout)[0]["has_labels"] is True
+    assert ydc("labels", "clear", "d", "train", "x.jpg", "--delete").exit_code == 0
+    assert json.loads(ydc("--json", "images", "list", "d").stdout)[0]["has_labels"] is False
+
+
+def test_labels_set_from_file(ydc, one_image, tmp_path):
+    (tmp_path / "boxes.txt").write_text("0 0.5 0.5 0.1 0.1\n1 0.5 0.5 0.3 0.3\n")
+    assert ydc("labels", "set", "d", "train", "x.jpg", "--file", tmp_path / "boxes.txt").exit_code == 0
+    assert len(json.loads(ydc("--json", "labels", "show", "d", "train", "x.jpg").stdout)) == 2
+
+
+@pytest.mark.parametrize("box, message", [
+    ("2 0.5 0.5 0.2 0.2", "class id 2 is out of range for 2 classes (0..1) (--box 1)"),
+    ("0 0.5 0.5 0.2", "expected 5 columns 'class x y w h', got 4 (--box 1)"),
+    ("0 1.5 0.5 0.2 0.2", "coordinate 1.5 is outside [0, 1] (--box 1)"),
+    ("0 0.5 0.5 0 0.2", "box has zero or negative size (w=0, h=0.2) (--box 1)"),
+    ("0.5 0.5 0.5 0.2 0.2", "class id must be an integer, got 0.5 (--box 1)"),
+])
+def test_bad_boxes_exit_5_and_change_nothing(ydc, one_image, box, message):
+    ydc("labels", "set", "d", "train", "x.jpg", "--box", "1 0.5 0.5 0.2 0.2")
+    result = ydc("labels", "set", "d", "train", "x.jpg", "--box", box)
+    assert result.exit_code == 5
+    assert result.stderr == f"Error: {message}\n"
+    assert json.loads(ydc("--json", "labels", "show", "d", "train", "x.jpg").stdout)[0]["class_id"] == 1
+
+
+def test_labels_usage_and_missing(ydc, one_image):
+    assert ydc("labels", "set", "d", "train", "x.jpg").exit_code == 2
+    assert ydc("labels", "show", "d", "train", "nope.jpg").exit_code == 3
+    assert ydc("labels", "set", "nope", "train", "x.jpg", "--box", "0 0.5 0.5 0.1 0.1").exit_code == 3
+
+
+def test_images_show_get(ydc, one_image, tmp_path):
+    details = json.loads(ydc("--json", "images", "show", "d", "train", "x.jpg").stdout)
+    assert details["image"]["width"] == 64 and details["image"]["height"] == 48 and details["format"] == "jpeg"
+    out = tmp_path / "out"
+    out.mkdir()
+    result = ydc("images", "get", "d", "train", "x.jpg", "--output", out)
+    assert result.exit_code == 0 and (out / "x.jpg").read_bytes() == one_image.read_bytes()
+    assert ydc("images", "get", "d", "train", "x.jpg", "--output", tmp_path / "no" / "f.jpg").exit_code == 3
+    assert ydc("images", "show", "d", "val", "x.jpg").exit_code == 3
+
+
+def test_images_move_with_labels(ydc, one_image):
+    ydc("labels", "set", "d", "train", "x.jpg", "--box", "1 0.5 0.5 0.2 0.2")
+    assert ydc("images", "move", "d", "x.jpg", "--from", "train", "--to", "val").exit_code == 0
+    listed = json.loads(ydc("--json", "images", "list", "d").stdout)
+    assert [(i["split"], i["has_labels"]) for i in listed] == [("val", True)]
+    assert ydc("images", "move", "d", "x.jpg", "--from", "train", "--to", "val").exit_code == 3
+    assert ydc("images", "move", "d", "x.jpg", "--from", "val", "--to", "nowhere").exit_code == 5
+
+
+def test_images_move_conflict_moves_nothing(ydc, one_image, tmp_path):
+    (tmp_path / "y.jpg").write_bytes(jpeg(seed=8))
+    ydc("images", "add", "d", tmp_path / "y.jpg")
+    ydc("images", "add", "d", one_image, "--split", "val")
+    result = ydc("images", "move", "d", "y.jpg", "x.jpg", "--from", "train", "--to", "val")
+    assert result.exit_code == 4 and "already exists" in result.stderr
+    assert [i["filename"] for i in json.loads(ydc("--json", "images", "list", "d", "--split", "train").stdout)] == [
+        "x.jpg", "y.jpg"]
+
+
+def test_images_remove(ydc, one_image):
+    ydc("labels", "set", "d", "train", "x.jpg", "--box", "1 0.5 0.5 0.2 0.2")
+    assert ydc("images", "remove", "d", "train", "x.jpg").exit_code == 1  # no terminal, no --yes
+    assert ydc("images", "remove", "d", "train", "x.jpg", "nope.jpg", "--yes").exit_code == 3
+    assert len(json.loads(ydc("--json", "images", "list", "d").stdout)) == 1
+    assert ydc("images", "remove", "d", "train", "x.jpg", "--yes").exit_code == 0
+    assert json.loads(ydc("--json", "images", "list", "d").stdout) == []
+    assert ydc("--json", "labels", "show", "d", "train", "x.jpg").exit_code == 3
+
+
+def test_import_folder_reads_data_yaml_paths(ydc, tmp_path):
+    root = tmp_path / "elsewhere"
+    for split in ("train", "valid"):
+        (root / split / "images").mkdir(parents=True)
+        (root / split / "labels").mkdir(parents=True)
+        (root / split / "images" / f"{split}.jpg").write_bytes(jpeg())
+        (root / split / "labels" / f"{split}.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+        (root / split / "images" / "notes.md").write_text("not an image")
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "data.yaml").write_text(f"path: {root}\ntrain: train/images\nval: valid/images\nnames: {{0: a}}\n")
+    result = ydc("--json", "datasets", "import", config, "--name", "rf")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dataset"]["num_images"] == {"train": 1, "val": 1, "test": 0}
+    assert sorted(reason for _, reason in report["skipped"]) == ["not an image file type"] * 2

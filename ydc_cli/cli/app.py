@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ydc_cli import __version__
-from ydc_cli.cli import datasets, images, models
+from ydc_cli.cli import datasets, images, labels, models
 from ydc_cli.cli.settings import Backend, Settings
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(images.app, name="images")
+app.add_typer(labels.app, name="labels")
 app.add_typer(models.app, name="models")
 
 

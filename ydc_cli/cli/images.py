@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ydc_cli.cli import output
-from ydc_cli.cli.runner import run, settings_of
+from ydc_cli.cli.runner import fail, run, settings_of
 
 app = typer.Typer(help="Add, list and inspect images.", no_args_is_help=True)
 
@@ -53,6 +53,95 @@ def list_images(
         infos = [i for i in infos if not i.has_labels]
     if settings.json:
         output.emit_json(infos)
+    elif not infos:
+        output.status(settings, "No images")
     else:
         output.table(None, ["split", "filename", "bytes", "labels"],
                      [(i.split, i.filename, i.size_bytes, "yes" if i.has_labels else "no") for i in infos])
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    split: Annotated[str, typer.Argument(help="train, val or test.")],
+    filename: Annotated[str, typer.Argument(help="Image file name.")],
+) -> None:
+    """Show an image's size, format, checksum and boxes (nothing is decoded)."""
+    from ydc_cli.services.images import show_image
+
+    settings = settings_of(ctx)
+    details = run(ctx, lambda stores: show_image(stores, dataset, split, filename))
+    if settings.json:
+        output.emit_json(details)
+        return
+    info = details.image
+    output.fields([("file", f"{dataset}/{split}/{filename}"), ("format", details.format),
+                   ("size", f"{info.width}x{info.height}"), ("bytes", info.size_bytes),
+                   ("sha256", details.sha256), ("labels", "yes" if info.has_labels else "no"),
+                   ("boxes", len(details.annotations))])
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    split: Annotated[str, typer.Argument(help="train, val or test.")],
+    filename: Annotated[str, typer.Argument(help="Image file name.")],
+    output_path: Annotated[Path, typer.Option("--output", "-o", help="File (or folder) to write the image to.")],
+) -> None:
+    """Write an image's stored bytes, exactly as they were added, to a file."""
+    from ydc_cli.persistence.fileio import atomic_write
+
+    settings = settings_of(ctx)
+    data = run(ctx, lambda stores: stores.image.load_bytes(dataset, split, filename))
+    target = output_path / filename if output_path.is_dir() else output_path
+    if not target.parent.is_dir():
+        fail(settings, 3, "not_found", f"no such folder ({target.parent})")
+    atomic_write(target, data)
+    if settings.json:
+        output.emit_json({"path": target, "size_bytes": len(data)})
+    else:
+        typer.echo(str(target))
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    split: Annotated[str, typer.Argument(help="train, val or test.")],
+    filenames: Annotated[list[str], typer.Argument(help="Image file names.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove images and their labels."""
+    from ydc_cli.services.images import remove_images, require_images
+
+    settings = settings_of(ctx)
+    run(ctx, lambda stores: require_images(stores, dataset, split, filenames))
+    if not output.confirm(settings, f"Remove {len(filenames)} image(s) and their labels from {dataset}/{split}?",
+                          yes):
+        fail(settings, 1, "cancelled", "cancelled, nothing removed")
+    removed = run(ctx, lambda stores: remove_images(stores, dataset, split, filenames))
+    if settings.json:
+        output.emit_json({"removed": removed, "split": split})
+    else:
+        output.status(settings, f"Removed {len(removed)} image(s) from {dataset}/{split}")
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    dataset: Annotated[str, typer.Argument(help="Dataset name.")],
+    filenames: Annotated[list[str], typer.Argument(help="Image file names.")],
+    from_split: Annotated[str, typer.Option("--from", help="Split the images are in.")],
+    to_split: Annotated[str, typer.Option("--to", help="Split to move them to.")],
+) -> None:
+    """Move images with their labels to another split."""
+    from ydc_cli.services.images import move_images
+
+    settings = settings_of(ctx)
+    moved = run(ctx, lambda stores: move_images(stores, dataset, filenames, from_split, to_split))
+    if settings.json:
+        output.emit_json({"moved": filenames, "from": from_split, "to": to_split})
+    else:
+        output.status(settings, f"Moved {moved} image(s) from {from_split} to {to_split}")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
+from ydc_cli.domain.errors import ConflictError, InvalidLabelError, NotFoundError
+from ydc_cli.domain.imageformat import read_header
 from ydc_cli.domain.labels import parse_text
-from ydc_cli.persistence import ImageInfo, Sample, Stores
+from ydc_cli.persistence import Annotation, ImageInfo, Sample, Stores
 from ydc_cli.persistence.samples import to_annotations
 from ydc_cli.services.importing import label_path_for
 
@@ -83,3 +86,73 @@ async def add_images(
             yield Sample(path.name, split, path.read_bytes(), annotations)
 
     return await stores.dataset.add_samples(dataset, samples())
+
+
+@dataclass
+class ImageDetails:
+    """One image as `images show` reports it: header facts and its boxes."""
+
+    image: ImageInfo
+    format: str
+    sha256: str
+    annotations: list[Annotation]
+
+
+async def show_image(stores: Stores, dataset: str, split: str, filename: str) -> ImageDetails:
+    """Size and format from the header (nothing is decoded), checksum and labels."""
+    data = await stores.image.load_bytes(dataset, split, filename)
+    header = read_header(data)
+    has_labels = await stores.label.exists(dataset, split, filename)
+    annotations = await stores.label.load(dataset, split, filename) if has_labels else []
+    listed = {i.filename: i for i in await stores.image.list(dataset, split)}
+    path = listed[filename].path if filename in listed else Path(filename)
+    info = ImageInfo(filename, split, path, header.width, header.height, len(data), has_labels)
+    return ImageDetails(info, header.format, hashlib.sha256(data).hexdigest(), annotations)
+
+
+async def require_images(stores: Stores, dataset: str, split: str, filenames: list[str]) -> None:
+    """Raise NotFoundError unless the dataset and every named image exist."""
+    if await stores.dataset.get(dataset) is None:
+        raise NotFoundError(f"no such dataset ({dataset})")
+    for filename in filenames:
+        if not await stores.image.exists(dataset, split, filename):
+            raise NotFoundError(f"no such image ({dataset}/{split}/{filename})")
+
+
+async def remove_images(stores: Stores, dataset: str, split: str, filenames: list[str]) -> list[str]:
+    """Remove images and their labels; every name is checked before anything is removed.
+
+    A label shared with another image of the same stem (``a.jpg`` and ``a.png``)
+    stays while that image does.
+    """
+    await require_images(stores, dataset, split, filenames)
+    removing = set(filenames)
+    remaining_stems = {datayaml.stem_of(i.filename) for i in await stores.image.list(dataset, split)
+                       if i.filename not in removing}
+    for filename in filenames:
+        await stores.image.delete(dataset, split, filename)
+        if datayaml.stem_of(filename) not in remaining_stems:
+            await stores.label.delete(dataset, split, filename)
+    return filenames
+
+
+async def move_images(stores: Stores, dataset: str, filenames: list[str], from_split: str, to_split: str) -> int:
+    """Move images with their labels between splits; conflicts are found before anything moves."""
+    datayaml.check_split(to_split)
+    await require_images(stores, dataset, from_split, filenames)
+    if from_split == to_split:
+        return 0
+    labelled = []
+    for filename in filenames:
+        if await stores.image.exists(dataset, to_split, filename):
+            raise ConflictError(f"image already exists ({dataset}/{to_split}/{filename})")
+        if await stores.label.exists(dataset, from_split, filename):
+            if await stores.label.exists(dataset, to_split, filename):
+                label = datayaml.label_name_for(filename)
+                raise ConflictError(f"labels already exist ({dataset}/{to_split}/{label})")
+            labelled.append(filename)
+    for filename in filenames:
+        await stores.image.move(dataset, filename, from_split, to_split)
+        if filename in labelled:
+            await stores.label.move(dataset, filename, from_split, to_split)
+    return len(filenames)

@@ -83,14 +83,84 @@ def _find_yaml(folder: Path) -> Path:
     raise InvalidDatasetError(f"several YAML files and no data.yaml in the folder ({folder})")
 
 
-def _split_image_dirs(folder: Path) -> dict[str, Path]:
-    """Each split's images folder: ``images/<split>`` or ``<split>/images`` (``valid`` is ``val``)."""
-    found: dict[str, Path] = {}
+def _dataset_root(folder: Path, data: dict) -> Path:
+    """The folder split paths are relative to: data.yaml's ``path`` when it exists
+    (relative to the YAML's folder), else the YAML's folder."""
+    declared = data.get("path")
+    if isinstance(declared, str) and declared.strip():
+        candidate = Path(declared).expanduser()
+        candidate = candidate if candidate.is_absolute() else folder / candidate
+        if candidate.is_dir():
+            return candidate
+    return folder
+
+
+def _declared_sources(root: Path, folder: Path, value: object) -> list[Path]:
+    """Existing folders or ``.txt`` image lists that data.yaml names for a split."""
+    values = value if isinstance(value, list) else [value]
+    sources = []
+    for item in values:
+        if not isinstance(item, str) or not item.strip():
+            continue
+        for base in (root, folder):
+            candidate = base / item
+            if candidate.is_dir() or (candidate.is_file() and candidate.suffix == ".txt"):
+                sources.append(candidate)
+                break
+    return sources
+
+
+def _split_sources(folder: Path, data: dict) -> dict[str, list[Path]]:
+    """Each split's image sources: what data.yaml declares, else ``images/<split>`` or
+    ``<split>/images`` (``valid`` is read as ``val``)."""
+    root = _dataset_root(folder, data)
+    found: dict[str, list[Path]] = {}
     for alias, split in datayaml.SPLIT_ALIASES.items():
-        for candidate in (folder / "images" / alias, folder / alias / "images"):
-            if candidate.is_dir() and split not in found:
-                found[split] = candidate
+        if split in found:
+            continue
+        sources = _declared_sources(root, folder, data.get(alias))
+        if not sources:
+            for base in dict.fromkeys((root, folder)):
+                for candidate in (base / "images" / alias, base / alias / "images"):
+                    if candidate.is_dir():
+                        sources = [candidate]
+                        break
+                if sources:
+                    break
+        if sources:
+            found[split] = sources
     return found
+
+
+def _plan(folder: Path, data: dict) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """The images to import per split, and the files passed over with the reason."""
+    root = _dataset_root(folder, data)
+    plan: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, str]] = []
+    for split, sources in _split_sources(folder, data).items():
+        for source in sources:
+            if source.is_file():
+                for line in source.read_text(encoding="utf-8").splitlines():
+                    entry = line.strip()
+                    if not entry:
+                        continue
+                    path = Path(entry) if Path(entry).is_absolute() else (source.parent / entry)
+                    if not path.is_file():
+                        path = root / entry
+                    if path.is_file() and datayaml.is_image_name(path.name):
+                        plan.append((split, path))
+                    else:
+                        skipped.append((entry, f"listed in {source.name} but not an image file"))
+                continue
+            for dirpath, dirnames, filenames in os.walk(source):
+                dirnames.sort()
+                for filename in sorted(filenames):
+                    path = Path(dirpath) / filename
+                    if datayaml.is_image_name(filename):
+                        plan.append((split, path))
+                    elif not filename.startswith("."):
+                        skipped.append((str(path), "not an image file type"))
+    return plan, skipped
 
 
 def label_path_for(image_path: Path) -> Path:
@@ -114,23 +184,9 @@ async def import_yolo_folder(
     if (folder / "prompts.yaml").is_file():
         source = folder / "prompts.yaml"
         prompts = parse_prompts(parse_yaml(source.read_bytes(), str(source)), str(source))
-    split_dirs = _split_image_dirs(folder)
-    if not split_dirs:
+    if not isinstance(data, dict) or not _split_sources(folder, data):
         raise InvalidDatasetError(f"no images/<split> or <split>/images folders ({folder})")
-    skipped: list[tuple[str, str]] = []
-    plan: list[tuple[str, Path]] = []
-    for split in datayaml.SPLITS:
-        root = split_dirs.get(split)
-        if root is None:
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for filename in sorted(filenames):
-                path = Path(dirpath) / filename
-                if datayaml.is_image_name(filename):
-                    plan.append((split, path))
-                elif not filename.startswith("."):
-                    skipped.append((str(path), "not an image file type"))
+    plan, skipped = _plan(folder, data)
 
     def samples() -> Iterator[Sample]:
         for split, path in plan:
@@ -151,9 +207,11 @@ async def import_yolo_folder(
 
 def count_files(path: Path) -> int | None:
     """How many images an import will read, for the progress bar (None when unknown cheaply)."""
-    if path.is_dir():
-        return sum(
-            1 for split_dir in _split_image_dirs(path).values()
-            for _, _, files in os.walk(split_dir) for f in files if datayaml.is_image_name(f)
-        )
-    return None
+    if not path.is_dir():
+        return None
+    try:
+        yaml_path = _find_yaml(path)
+        data = parse_yaml(yaml_path.read_bytes(), str(yaml_path))
+    except (InvalidDatasetError, OSError):
+        return None
+    return len(_plan(path, data)[0]) if isinstance(data, dict) else None
