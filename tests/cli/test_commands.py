@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -262,3 +263,13 @@ def test_import_folder_reads_data_yaml_paths(ydc, tmp_path):
     report = json.loads(result.stdout)
     assert report["dataset"]["num_images"] == {"train": 1, "val": 1, "test": 0}
     assert sorted(reason for _, reason in report["skipped"]) == ["not an image file type"] * 2
+
+
+def test_debug_shows_the_traceback(backend, tmp_path):
+    env = {**os.environ, "YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}
+    quiet = subprocess.run([sys.executable, "-m", "ydc_cli", "datasets", "info", "nope"],
+                           capture_output=True, text=True, env={**env, "YDC_DEBUG": ""})
+    assert quiet.returncode == 3 and "Traceback" not in quiet.stderr
+    loud = subprocess.run([sys.executable, "-m", "ydc_cli", "datasets", "info", "nope"],
+                          capture_output=True, text=True, env={**env, "YDC_DEBUG": "1"})
+    assert loud.returncode != 0 and "Traceback" in loud.stderr and "NotFoundError" in loud.stderr

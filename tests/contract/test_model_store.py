@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 
@@ -26,6 +27,7 @@ async def test_save_copies_weights_and_reads_metrics(stores, weights):
     assert info.best_map50 == pytest.approx(0.75)
     assert info.is_active is False and info.created_at > 0
     assert info.path != weights and info.path.read_bytes() == weights.read_bytes()
+    assert info.sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
     weights.unlink()
     assert (await stores.model.load("m")).read_bytes().startswith(b"PK")
 

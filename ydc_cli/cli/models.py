@@ -18,7 +18,7 @@ def _rows(info) -> list[tuple[str, object]]:
     return [("name", info.name), ("path", info.path), ("base model", info.base_model or "-"),
             ("dataset", info.dataset_name or "-"), ("epochs", info.epochs_completed),
             ("best mAP50", "-" if info.best_map50 is None else f"{info.best_map50:.4f}"),
-            ("active", "yes" if info.is_active else "no")]
+            ("active", "yes" if info.is_active else "no"), ("sha256", info.sha256 or "-")]
 
 
 async def _get(stores, name):

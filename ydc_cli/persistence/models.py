@@ -67,6 +67,7 @@ class ModelInfo:
     epochs_completed: int = 0
     best_map50: float | None = None
     is_active: bool = False
+    sha256: str = ""  # of the weights file; an extension, "" where a registry never recorded it
 
 
 @dataclass

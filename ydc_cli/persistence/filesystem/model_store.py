@@ -126,13 +126,15 @@ class FilesystemModelStore(ModelStore):
 
 def _info(name: str, entry: dict[str, Any], base_path: Path) -> ModelInfo:
     best = entry.get("best_map50")
+    path = Path(entry["path"]) if entry.get("path") else weights_path(base_path, name)
     return ModelInfo(
         name=name,
-        path=Path(entry["path"]) if entry.get("path") else weights_path(base_path, name),
+        path=path if path.is_absolute() else base_path / path,
         base_model=str(entry.get("base_model") or ""),
         dataset_name=str(entry.get("dataset_name") or ""),
         created_at=float(entry.get("created_at") or 0.0),
         epochs_completed=int(entry.get("epochs_completed") or 0),
         best_map50=None if best is None else float(best),
         is_active=bool(entry.get("is_active")),
+        sha256=str(entry.get("sha256") or ""),
     )

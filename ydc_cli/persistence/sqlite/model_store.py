@@ -13,7 +13,7 @@ from ydc_cli.persistence.models import ModelInfo
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
 from ydc_cli.persistence.weights import install_weights, remove_weights, require_weights
 
-_COLUMNS = "name, path, base_model, dataset_name, created_at, epochs_completed, best_map50, is_active"
+_COLUMNS = "name, path, base_model, dataset_name, created_at, epochs_completed, best_map50, is_active, sha256"
 
 
 class SqliteModelStore(ModelStore):
@@ -41,7 +41,7 @@ class SqliteModelStore(ModelStore):
             path, sha256 = install_weights(self.models_dir, name, source)
             try:
                 conn.execute(
-                    f"INSERT INTO models ({_COLUMNS}, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
                     (name, str(path), base_model, dataset_name, time.time(), int(epochs_completed),
                      None if best is None else float(best), sha256),
                 )
@@ -94,6 +94,6 @@ class SqliteModelStore(ModelStore):
 
 
 def _info(row: tuple) -> ModelInfo:
-    name, path, base_model, dataset_name, created_at, epochs, best, active = row
+    name, path, base_model, dataset_name, created_at, epochs, best, active, sha256 = row
     return ModelInfo(name, Path(path), base_model or "", dataset_name or "", created_at, epochs or 0,
-                     best, bool(active))
+                     best, bool(active), sha256 or "")
