@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import shutil
 import tempfile
 import zipfile
@@ -176,29 +174,19 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
-    tmp = output_dir / f"{fileio.TEMP_PREFIX}{secrets.token_hex(8)}.zip"
     yaml_data = {k: v for k, v in datayaml.build("", info.classes).items() if k != "path"}
-    try:
-        with fileio.storage_errors(target), zipfile.ZipFile(tmp, "x", allowZip64=True) as archive:
-            _put(archive, f"{name}/data.yaml", dump_yaml(yaml_data))
-            if prompts:
-                _put(archive, f"{name}/prompts.yaml", dump_yaml(prompts))
-            async for sample in store.iter_samples(name):
-                ext = sample.filename.rpartition(".")[2].lower()
-                _put(archive, f"{name}/images/{sample.split}/{sample.filename}", sample.data,
-                     stored=ext in _STORED_FORMATS)
-                if sample.annotations is not None:
-                    text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
-                    label = datayaml.label_name_for(sample.filename)
-                    _put(archive, f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"))
-        with fileio.storage_errors(target):
-            _fsync_file(tmp)
-            os.replace(tmp, target)
-            fileio.fsync_dir(output_dir)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with fileio.replacing(target) as tmp, zipfile.ZipFile(tmp, "x", allowZip64=True) as archive:
+        _put(archive, f"{name}/data.yaml", dump_yaml(yaml_data))
+        if prompts:
+            _put(archive, f"{name}/prompts.yaml", dump_yaml(prompts))
+        async for sample in store.iter_samples(name):
+            ext = sample.filename.rpartition(".")[2].lower()
+            _put(archive, f"{name}/images/{sample.split}/{sample.filename}", sample.data,
+                 stored=ext in _STORED_FORMATS)
+            if sample.annotations is not None:
+                text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
+                label = datayaml.label_name_for(sample.filename)
+                _put(archive, f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"))
     return target
 
 
@@ -207,14 +195,6 @@ def _put(archive: zipfile.ZipFile, name: str, data: bytes, *, stored: bool = Fal
     info.external_attr = 0o644 << 16
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     archive.writestr(info, data)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- models -------------------------------------------------------------------
@@ -235,22 +215,12 @@ def write_model_zip(info: ModelInfo, output_dir: Path) -> Path:
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{info.name}.zip"
-    tmp = output_dir / f"{fileio.TEMP_PREFIX}{secrets.token_hex(8)}.zip"
-    try:
-        with fileio.storage_errors(target):
-            with zipfile.ZipFile(tmp, "x", allowZip64=True) as archive:
-                _put(archive, MODEL_META, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
-                entry = zipfile.ZipInfo("best.pt", date_time=_EPOCH)
-                entry.external_attr = 0o644 << 16
-                with open(info.path, "rb") as reader, archive.open(entry, "w", force_zip64=True) as writer:
-                    shutil.copyfileobj(reader, writer, 1 << 20)
-            _fsync_file(tmp)
-            os.replace(tmp, target)
-            fileio.fsync_dir(output_dir)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with fileio.replacing(target) as tmp, zipfile.ZipFile(tmp, "x", allowZip64=True) as archive:
+        _put(archive, MODEL_META, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
+        entry = zipfile.ZipInfo("best.pt", date_time=_EPOCH)
+        entry.external_attr = 0o644 << 16
+        with open(info.path, "rb") as reader, archive.open(entry, "w", force_zip64=True) as writer:
+            shutil.copyfileobj(reader, writer, 1 << 20)
     return target
 
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ydc_cli.domain.errors import StorageBusyError, StorageError
+from ydc_cli.domain.errors import ConflictError, NotFoundError, StorageBusyError, StorageError
 
 TEMP_PREFIX = ".ydc-tmp-"
 STAGING_PREFIX = ".ydc-staging-"
@@ -113,6 +113,27 @@ def fsync_files(paths: list[Path]) -> None:
             pass
 
 
+@contextlib.contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside ``target``; when the block succeeds, it becomes ``target``.
+
+    The temp file is fsynced, renamed over ``target`` and the folder fsynced;
+    when the block fails, the temp file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    tmp = target.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}{target.suffix}"
+    try:
+        with storage_errors(target):
+            yield tmp
+            _fsync_path(tmp)
+            os.replace(tmp, target)
+            fsync_dir(target.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
     path = Path(path)
@@ -126,6 +147,37 @@ def atomic_write(path: Path, data: bytes) -> None:
                 os.unlink(tmp)
             raise
         fsync_dir(path.parent)
+
+
+def remove_file(path: Path) -> bool:
+    """Delete a file durably; ``False`` when it was not there."""
+    with storage_errors(path):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        fsync_dir(path.parent)
+    return True
+
+
+def move_file(source: Path, target: Path, *, missing: str, exists: str) -> None:
+    """Rename ``source`` to ``target`` (a no-op when they are the same), never over an existing file.
+
+    Raises:
+        NotFoundError: ``source`` is missing (message ``missing``).
+        ConflictError: ``target`` exists (message ``exists``).
+    """
+    if not source.is_file():
+        raise NotFoundError(missing)
+    if source == target:
+        return
+    if target.exists():
+        raise ConflictError(exists)
+    with storage_errors(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(source, target)
+        fsync_dir(target.parent)
+        fsync_dir(source.parent)
 
 
 class FileLock:

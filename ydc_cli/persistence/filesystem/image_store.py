@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.filesystem.layout import Layout, image_names, label_names
@@ -53,30 +52,14 @@ class FilesystemImageStore(ImageStore):
             root = self._layout.existing(dataset)
         except NotFoundError:
             return False
-        path = self._layout.image_path(root, split, filename)
-        with fileio.storage_errors(path):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                return False
-            fileio.fsync_dir(path.parent)
-        return True
+        return fileio.remove_file(self._layout.image_path(root, split, filename))
 
     async def move(self, dataset: str, filename: str, from_split: str, to_split: str) -> None:
         root = self._layout.existing(dataset)
         source = self._layout.image_path(root, from_split, filename)
         target = self._layout.image_path(root, to_split, filename)
-        if not source.is_file():
-            raise NotFoundError(f"no such image ({dataset}/{from_split}/{filename})")
-        if source == target:
-            return
-        if target.exists():
-            raise ConflictError(f"image already exists ({dataset}/{to_split}/{filename})")
-        with fileio.storage_errors(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(source, target)
-            fileio.fsync_dir(target.parent)
-            fileio.fsync_dir(source.parent)
+        fileio.move_file(source, target, missing=f"no such image ({dataset}/{from_split}/{filename})",
+                         exists=f"image already exists ({dataset}/{to_split}/{filename})")
 
     async def list(self, dataset: str, split: str | None = None) -> list[ImageInfo]:
         root = self._layout.existing(dataset)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.filesystem.layout import Layout
@@ -45,30 +44,14 @@ class FilesystemLabelStore(LabelStore):
             root = self._layout.existing(dataset)
         except NotFoundError:
             return False
-        path = self._layout.label_path(root, split, filename)
-        with fileio.storage_errors(path):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                return False
-            fileio.fsync_dir(path.parent)
-        return True
+        return fileio.remove_file(self._layout.label_path(root, split, filename))
 
     async def move(self, dataset: str, filename: str, from_split: str, to_split: str) -> None:
         root = self._layout.existing(dataset)
         source = self._layout.label_path(root, from_split, filename)
         target = self._layout.label_path(root, to_split, filename)
-        if not source.is_file():
-            raise NotFoundError(f"no labels for {filename} in {from_split} ({dataset})")
-        if source == target:
-            return
-        if target.exists():
-            raise ConflictError(f"labels already exist ({dataset}/{to_split}/{target.name})")
-        with fileio.storage_errors(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(source, target)
-            fileio.fsync_dir(target.parent)
-            fileio.fsync_dir(source.parent)
+        fileio.move_file(source, target, missing=f"no labels for {filename} in {from_split} ({dataset})",
+                         exists=f"labels already exist ({dataset}/{to_split}/{target.name})")
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         try:
