@@ -1,27 +1,31 @@
-"""Measure ydc's storage against the cost of copying the same bytes.
+"""Measure ydc against physical baselines, interleaved, in one run.
 
-    python benchmarks/run.py [--n 1000] [--size 480] [--rounds 5]
+    python benchmarks/run.py [--n 2000] [--batch 1000] [--size 480] [--rounds 5]
 
-Generates N synthetic JPEGs with YOLO labels (deterministic), then, in
-interleaved rounds, times:
+Generates a deterministic YOLO folder of N synthetic JPEGs with labels (80 %
+train, 20 % val), then in each round times, one after the other:
 
-* ``cp -r`` of the folder (the baseline: the cost of moving the bytes),
-* saving the N images with their labels in one batch (``add_samples``) on the
-  filesystem backend and on the SQLite backend.
+* ``cp -r`` of the folder: the cost of moving the bytes;
+* saving the first ``--batch`` images with labels in one ``add_samples`` batch,
+  on each backend (the persistence layer alone);
+* ``ydc datasets import`` of the whole folder, on each backend (the real CLI);
+* ``python -c pass`` and ``ydc --help``.
 
-Prints the median of each and its ratio to the baseline's median.
+Prints each median and its ratio to its baseline's median.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -31,41 +35,44 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ydc_cli.persistence import Annotation, Sample, create_sqlite_stores, create_stores  # noqa: E402
 
+YDC = [sys.executable, "-m", "ydc_cli"]
+
 
 def generate(folder: Path, n: int, size: int) -> None:
-    """N noisy JPEGs (about 100-150 KB at 480 px) with 1-4 boxes each."""
+    """N noisy JPEGs (about 120 KB at 480 px) with 1-4 boxes each, 80 % train and 20 % val."""
     rng = np.random.default_rng(0)
-    (folder / "images").mkdir(parents=True)
-    (folder / "labels").mkdir(parents=True)
     for i in range(n):
-        image = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
-        image = cv2.GaussianBlur(image, (3, 3), 0)
-        cv2.imwrite(str(folder / "images" / f"{i:06d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        split = "train" if i < n * 4 // 5 else "val"
+        (folder / "images" / split).mkdir(parents=True, exist_ok=True)
+        (folder / "labels" / split).mkdir(parents=True, exist_ok=True)
+        image = cv2.GaussianBlur(rng.integers(0, 255, (size, size, 3), dtype=np.uint8), (3, 3), 0)
+        cv2.imwrite(str(folder / "images" / split / f"{i:06d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         lines = [f"{int(rng.integers(0, 3))} 0.5 0.5 {rng.uniform(0.05, 0.5):.6f} {rng.uniform(0.05, 0.5):.6f}"
                  for _ in range(int(rng.integers(1, 5)))]
-        (folder / "labels" / f"{i:06d}.txt").write_text("\n".join(lines) + "\n")
+        (folder / "labels" / split / f"{i:06d}.txt").write_text("\n".join(lines) + "\n")
+    (folder / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [a, b, c]\n")
 
 
-def samples(folder: Path):
-    """Read each image and label from the source folder, as `ydc images add` does."""
-    for image in sorted((folder / "images").iterdir()):
+def samples(folder: Path, limit: int):
+    """Read images and labels from the source folder, as `ydc images add` does."""
+    images = sorted((folder / "images").glob("*/*.jpg"))[:limit]
+    for image in images:
         boxes = []
-        for line in (folder / "labels" / (image.stem + ".txt")).read_text().splitlines():
+        for line in (folder / "labels" / image.parent.name / (image.stem + ".txt")).read_text().splitlines():
             c, x, y, w, h = line.split()
             boxes.append(Annotation(int(c), float(x), float(y), float(w), float(h)))
-        yield Sample(image.name, "train", image.read_bytes(), boxes)
+        yield Sample(image.name, image.parent.name, image.read_bytes(), boxes)
 
 
-def time_cp(source: Path, work: Path) -> float:
-    target = work / "cp-copy"
+def timed(action: Callable[[], object], cleanup: Callable[[], object] = lambda: None) -> float:
     started = time.perf_counter()
-    subprocess.run(["cp", "-r", str(source), str(target)], check=True)
+    action()
     elapsed = time.perf_counter() - started
-    shutil.rmtree(target)
+    cleanup()
     return elapsed
 
 
-def time_batch(source: Path, work: Path, backend: str) -> float:
+def batch_save(source: Path, work: Path, backend: str, limit: int) -> float:
     root = work / f"store-{backend}"
     stores = (create_stores(root / "datasets", root / "models") if backend == "filesystem"
               else create_sqlite_stores(root / "ydc.db", root / "models"))
@@ -73,7 +80,7 @@ def time_batch(source: Path, work: Path, backend: str) -> float:
     async def go() -> float:
         await stores.dataset.create("bench", ["a", "b", "c"])
         started = time.perf_counter()
-        await stores.dataset.add_samples("bench", samples(source))
+        await stores.dataset.add_samples("bench", samples(source, limit))
         return time.perf_counter() - started
 
     elapsed = asyncio.run(go())
@@ -82,30 +89,59 @@ def time_batch(source: Path, work: Path, backend: str) -> float:
     return elapsed
 
 
+def cli_import(source: Path, work: Path, backend: str) -> float:
+    data = work / f"cli-{backend}"
+    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "import", str(source)]
+    return timed(lambda: subprocess.run(command, check=True), lambda: shutil.rmtree(data))
+
+
+def run_quiet(command: list[str]) -> None:
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--size", type=int, default=480)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    timings: dict[str, list[float]] = {}
+    measures: list[tuple[str, str, Callable[[Path, Path], float]]] = [
+        ("cp -r", "cp -r", lambda s, w: timed(lambda: run_quiet(["cp", "-r", str(s), str(w / "copy")]),
+                                              lambda: shutil.rmtree(w / "copy"))),
+        (f"batch save {args.batch}, filesystem", f"cp -r {args.batch}",
+         lambda s, w: batch_save(s, w, "filesystem", args.batch)),
+        (f"batch save {args.batch}, sqlite", f"cp -r {args.batch}",
+         lambda s, w: batch_save(s, w, "sqlite", args.batch)),
+        (f"cp -r {args.batch}", f"cp -r {args.batch}",
+         lambda s, w: timed(lambda: run_quiet(["cp", "-r", str(w / "part"), str(w / "copy")]),
+                            lambda: shutil.rmtree(w / "copy"))),
+        ("ydc datasets import, filesystem", "cp -r", lambda s, w: cli_import(s, w, "filesystem")),
+        ("ydc datasets import, sqlite", "cp -r", lambda s, w: cli_import(s, w, "sqlite")),
+        ("python -c pass", "python -c pass", lambda s, w: timed(lambda: run_quiet([sys.executable, "-c", "pass"]))),
+        ("ydc --help", "python -c pass", lambda s, w: timed(lambda: run_quiet([*YDC, "--help"]))),
+    ]
     with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd()) as tmp:
         work = Path(tmp)
         source = work / "source"
         generate(source, args.n, args.size)
+        part = work / "part"
+        for sample in itertools.islice(samples(source, args.batch), args.batch):
+            (part / sample.split).mkdir(parents=True, exist_ok=True)
+            (part / sample.split / sample.filename).write_bytes(sample.data)
+            (part / sample.split / (sample.filename[:-4] + ".txt")).write_text("0 0.5 0.5 0.1 0.1\n")
         megabytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) / 1e6
-        print(f"{args.n} images with labels, {megabytes:.0f} MB, {args.rounds} interleaved rounds", file=sys.stderr)
-        timings: dict[str, list[float]] = {"cp -r": [], "filesystem batch save": [], "sqlite batch save": []}
+        print(f"{args.n} images with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds", file=sys.stderr)
         for round_number in range(args.rounds):
-            timings["cp -r"].append(time_cp(source, work))
-            timings["filesystem batch save"].append(time_batch(source, work, "filesystem"))
-            timings["sqlite batch save"].append(time_batch(source, work, "sqlite"))
-            print(f"round {round_number + 1}: " + ", ".join(f"{k} {v[-1]:.3f}s" for k, v in timings.items()),
-                  file=sys.stderr)
-    baseline = statistics.median(timings["cp -r"])
-    print(f"{'operation':<24} {'median':>9} {'ratio':>7}")
-    for name, values in timings.items():
-        median = statistics.median(values)
-        print(f"{name:<24} {median:>8.3f}s {median / baseline:>6.2f}x")
+            for name, _, measure in measures:
+                timings.setdefault(name, []).append(measure(source, work))
+            print(f"round {round_number + 1} done", file=sys.stderr)
+    print(f"{'operation':<36} {'median':>9}  {'ratio':>6}  baseline")
+    for name, baseline, _ in measures:
+        median = statistics.median(timings[name])
+        base = statistics.median(timings[baseline])
+        print(f"{name:<36} {median:>8.3f}s  {median / base:>5.2f}x  {baseline}")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@ coroutine function that receives the opened ``Stores``.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -23,7 +22,9 @@ from ydc_cli.domain.errors import (
     YdcError,
 )
 from ydc_cli.domain.names import printable
-from ydc_cli.persistence import Stores, create_sqlite_stores, create_stores
+
+if TYPE_CHECKING:
+    from ydc_cli.persistence import Stores
 
 T = TypeVar("T")
 
@@ -39,6 +40,8 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str]] = [
 
 def open_stores(settings: Settings) -> Stores:
     """The stores of the chosen backend, through the persistence factory."""
+    from ydc_cli.persistence import create_sqlite_stores, create_stores
+
     if settings.backend is Backend.sqlite:
         return create_sqlite_stores(settings.db_path, settings.models_dir)
     return create_stores(settings.datasets_dir, settings.models_dir)
@@ -57,6 +60,8 @@ def run(ctx: typer.Context, operation: Callable[[Stores], Awaitable[T]]) -> T:
     Errors become one line on stderr and the exit code of CLI.md; set
     ``YDC_DEBUG=1`` to see the traceback instead.
     """
+    import asyncio
+
     settings = settings_of(ctx)
 
     async def main() -> T:
