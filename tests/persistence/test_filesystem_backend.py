@@ -13,7 +13,8 @@ from tests.helpers import box, jpeg, sample
 from ydc_cli.domain.errors import InvalidNameError, StorageBusyError
 from ydc_cli.persistence import create_stores
 from ydc_cli.persistence.fileio import FileLock, atomic_write, staging_dir
-from ydc_cli.persistence.filesystem.layout import COMMIT_MARKER, lock_for
+from ydc_cli.persistence.filesystem.journal import COMMIT_MARKER
+from ydc_cli.persistence.filesystem.layout import lock_for
 
 
 @pytest.fixture
@@ -101,10 +102,11 @@ async def test_a_crashed_batch_after_commit_is_rolled_forward(fs, tmp_path):
     await fs.dataset.create("d", ["a"])
     root = tmp_path / "datasets" / "d"
     dead = root / ".ydc-staging-cafebabe"
-    (dead / "images" / "train").mkdir(parents=True)
-    (dead / "labels" / "train").mkdir(parents=True)
-    (dead / "images" / "train" / "done.jpg").write_bytes(jpeg())
-    (dead / "labels" / "train" / "done.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (dead / "files" / "images" / "train").mkdir(parents=True)
+    (dead / "files" / "labels" / "train").mkdir(parents=True)
+    (dead / "files" / "images" / "train" / "done.jpg").write_bytes(jpeg())
+    (dead / "files" / "labels" / "train" / "done.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (dead / "manifest.json").write_text('{"moves": [], "deletes": []}')
     (dead / COMMIT_MARKER).write_bytes(b"")
     listed = await fs.image.list("d")  # a reader finishes the committed batch
     assert [(i.filename, i.has_labels) for i in listed] == [("done.jpg", True)]
@@ -137,3 +139,21 @@ async def test_foreign_download_key_is_dropped_on_rewrite(fs, tmp_path):
     await fs.dataset.update_classes("d", ["a", "b"])
     data = yaml.safe_load(data_yaml.read_text())
     assert "download" not in data and data["extra"] == "kept" and data["nc"] == 2
+
+
+async def test_a_crash_in_the_middle_of_a_swap_is_finished(fs, tmp_path):
+    """Killed after moving one of two swapped images into staging: the next reader completes the swap."""
+    await fs.dataset.create("d", ["a"])
+    await fs.dataset.add_samples("d", [sample("x.jpg", "train", 1, [box()]), sample("x.png", "val", 2)])
+    root = tmp_path / "datasets" / "d"
+    dead = root / ".ydc-staging-0badf00d"
+    (dead / "moving").mkdir(parents=True)
+    os.rename(root / "images" / "train" / "x.jpg", dead / "moving" / "0")
+    (dead / "manifest.json").write_text(json.dumps({
+        "moves": [["images/train/x.jpg", "images/val/x.jpg"], ["labels/train/x.txt", "labels/val/x.txt"]],
+        "deletes": []}))
+    (dead / COMMIT_MARKER).write_bytes(b"")
+    listed = await fs.image.list("d")
+    assert [(i.split, i.filename, i.has_labels) for i in listed] == [("val", "x.jpg", True), ("val", "x.png", True)]
+    assert await fs.image.load_bytes("d", "val", "x.jpg") == jpeg(seed=1)
+    assert not dead.exists()

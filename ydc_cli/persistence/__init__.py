@@ -13,10 +13,18 @@ from ydc_cli.persistence.dataset_store import DatasetStore
 from ydc_cli.persistence.image_store import ImageStore
 from ydc_cli.persistence.label_store import LabelStore
 from ydc_cli.persistence.model_store import ModelStore
-from ydc_cli.persistence.models import Annotation, DatasetInfo, ImageInfo, LabelData, ModelInfo, Sample
+from ydc_cli.persistence.models import (
+    Annotation,
+    DatasetChanges,
+    DatasetInfo,
+    ImageInfo,
+    LabelData,
+    ModelInfo,
+    Sample,
+)
 
 __all__ = [
-    "Annotation", "DatasetInfo", "DatasetStore", "ImageInfo", "ImageStore", "LabelData", "LabelStore",
+    "Annotation", "DatasetChanges", "DatasetInfo", "DatasetStore", "ImageInfo", "ImageStore", "LabelData", "LabelStore",
     "ModelInfo", "ModelStore", "Sample", "Stores", "create_sqlite_stores", "create_stores",
     "get_dataset_store", "get_image_store", "get_label_store", "get_model_store", "get_stores", "set_stores",
 ]

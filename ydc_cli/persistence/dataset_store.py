@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
-from ydc_cli.persistence.models import DatasetInfo, ImageInfo, Sample
+from ydc_cli.domain.labels import parse_text
+from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, LabelData, Sample
 
 
 class DatasetStore(ABC):
@@ -97,6 +98,40 @@ class DatasetStore(ABC):
 
         Raises:
             FileNotFoundError: no such dataset.
+        """
+
+    @abstractmethod
+    def iter_label_texts(self, name: str, split: str | None = None) -> AsyncIterator[tuple[str, str, str]]:
+        """Stream every label file as ``(split, label file name, text)``, by split then name.
+
+        Labels without an image are included; the text is as stored, so a
+        validator sees malformed lines that readers would refuse.
+
+        Raises:
+            FileNotFoundError: no such dataset.
+        """
+
+    async def iter_labels(self, name: str, split: str | None = None) -> AsyncIterator[LabelData]:
+        """Every label file parsed, as ``LabelData(<stem>.txt, split, annotations)``.
+
+        Raises:
+            InvalidLabelError: a stored label line is malformed (``validate`` reports these).
+        """
+        async for label_split, label_name, text in self.iter_label_texts(name, split):
+            boxes = parse_text(text, source=f"{label_split}/{label_name}")
+            yield LabelData(label_name, label_split, [Annotation(*box) for box in boxes])
+
+    @abstractmethod
+    async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
+        """Apply removals, moves, label rewrites and class/prompt changes all or nothing.
+
+        Every name is checked before anything changes; labels are validated
+        against the resulting class list.
+
+        Raises:
+            FileNotFoundError: no such dataset, or an image to remove or move is missing.
+            ConflictError: a move would land on an existing image or label.
+            InvalidLabelError: a new annotation is invalid.
         """
 
     async def export_zip(self, name: str, output_path: Path) -> Path:

@@ -83,3 +83,20 @@ class Sample:
     split: str
     data: bytes
     annotations: list[Annotation] | None = None
+
+
+@dataclass
+class DatasetChanges:
+    """Several changes to one dataset, applied together or not at all.
+
+    Applied in this order: ``removals`` (images with their labels), ``moves``
+    (images with their labels), ``labels`` (new annotations, or ``None`` to
+    delete the label), then ``classes`` and ``prompts`` when given. Splits and
+    file names in ``labels`` are those after the moves.
+    """
+
+    removals: list[tuple[str, str]] = field(default_factory=list)
+    moves: list[tuple[str, str, str]] = field(default_factory=list)
+    labels: dict[tuple[str, str], list[Annotation] | None] = field(default_factory=dict)
+    classes: list[str] | None = None
+    prompts: dict[int, list[str]] | None = None

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import ConflictError, InvalidLabelError, NotFoundError
+from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.domain.labels import parse_text
-from ydc_cli.persistence import Annotation, ImageInfo, Sample, Stores
+from ydc_cli.persistence import Annotation, DatasetChanges, ImageInfo, Sample, Stores
 from ydc_cli.persistence.samples import to_annotations
 from ydc_cli.services.importing import label_path_for
 
@@ -120,39 +120,17 @@ async def require_images(stores: Stores, dataset: str, split: str, filenames: li
 
 
 async def remove_images(stores: Stores, dataset: str, split: str, filenames: list[str]) -> list[str]:
-    """Remove images and their labels; every name is checked before anything is removed.
+    """Remove images with their labels, all or nothing.
 
     A label shared with another image of the same stem (``a.jpg`` and ``a.png``)
     stays while that image does.
     """
-    await require_images(stores, dataset, split, filenames)
-    removing = set(filenames)
-    remaining_stems = {datayaml.stem_of(i.filename) for i in await stores.image.list(dataset, split)
-                       if i.filename not in removing}
-    for filename in filenames:
-        await stores.image.delete(dataset, split, filename)
-        if datayaml.stem_of(filename) not in remaining_stems:
-            await stores.label.delete(dataset, split, filename)
+    await stores.dataset.apply_changes(dataset, DatasetChanges(removals=[(split, f) for f in filenames]))
     return filenames
 
 
 async def move_images(stores: Stores, dataset: str, filenames: list[str], from_split: str, to_split: str) -> int:
-    """Move images with their labels between splits; conflicts are found before anything moves."""
+    """Move images with their labels between splits, all or nothing."""
     datayaml.check_split(to_split)
-    await require_images(stores, dataset, from_split, filenames)
-    if from_split == to_split:
-        return 0
-    labelled = []
-    for filename in filenames:
-        if await stores.image.exists(dataset, to_split, filename):
-            raise ConflictError(f"image already exists ({dataset}/{to_split}/{filename})")
-        if await stores.label.exists(dataset, from_split, filename):
-            if await stores.label.exists(dataset, to_split, filename):
-                label = datayaml.label_name_for(filename)
-                raise ConflictError(f"labels already exist ({dataset}/{to_split}/{label})")
-            labelled.append(filename)
-    for filename in filenames:
-        await stores.image.move(dataset, filename, from_split, to_split)
-        if filename in labelled:
-            await stores.label.move(dataset, filename, from_split, to_split)
-    return len(filenames)
+    await stores.dataset.apply_changes(dataset, DatasetChanges(moves=[(f, from_split, to_split) for f in filenames]))
+    return 0 if from_split == to_split else len(filenames)

@@ -15,8 +15,8 @@ from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import validate_classes
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.dataset_store import DatasetStore
+from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.filesystem.layout import (
-    COMMIT_MARKER,
     META_FILE,
     Layout,
     image_names,
@@ -25,10 +25,9 @@ from ydc_cli.persistence.filesystem.layout import (
     read_classes,
     read_created_at,
     recover,
-    roll_forward,
 )
-from ydc_cli.persistence.models import DatasetInfo, ImageInfo, Sample
-from ydc_cli.persistence.samples import check_sample, to_annotations
+from ydc_cli.persistence.models import DatasetChanges, DatasetInfo, ImageInfo, Sample
+from ydc_cli.persistence.samples import check_annotations, check_sample, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 
 
@@ -125,18 +124,21 @@ class FilesystemDatasetStore(DatasetStore):
             self.base_path.mkdir(parents=True, exist_ok=True)
         fileio.sweep_leftovers(self.base_path)
         with fileio.staging_dir(self.base_path) as stage, fileio.storage_errors(self.base_path):
+            # The staged files/ folder becomes the dataset folder by one rename.
+            change = journal.Journal(target, stage)
             for kind in ("images", "labels"):
                 for split in datayaml.SPLITS:
-                    (stage / kind / split).mkdir(parents=True)
-            _write_samples(stage, target, samples, len(classes), lambda split, filename: False)
-            fileio.write_new_file(stage / "data.yaml", dump_yaml(datayaml.build(str(target), classes)))
+                    (stage / journal.FILES / kind / split).mkdir(parents=True)
+            _stage_samples(change, target, samples, len(classes), lambda split, filename: False)
+            change.write("data.yaml", dump_yaml(datayaml.build(str(target), classes)))
             if prompts:
-                fileio.write_new_file(stage / "prompts.yaml", dump_yaml(prompts))
-            fileio.write_new_file(stage / META_FILE, json.dumps({"created_at": created_at}).encode())
-            for folder in _folders(stage):
+                change.write("prompts.yaml", dump_yaml(prompts))
+            change.write(META_FILE, json.dumps({"created_at": created_at}).encode())
+            fileio.fsync_files(change.written)
+            for folder in _folders(stage / journal.FILES):
                 fileio.fsync_dir(folder)
             try:
-                os.rename(stage, target)
+                os.rename(stage / journal.FILES, target)
             except OSError as exc:
                 if target.exists():
                     raise ConflictError(f"dataset already exists ({name})") from exc
@@ -149,17 +151,14 @@ class FilesystemDatasetStore(DatasetStore):
     async def add_samples(self, name: str, samples: Iterable[Sample]) -> list[ImageInfo]:
         path = self._layout.existing(name)
         nc = len(read_classes(path))
-        with lock_for(path), fileio.storage_errors(path):
+        with lock_for(path):
             recover(path)
-            with fileio.staging_dir(path) as stage:
+            with journal.journal(path) as change:
                 def exists(split: str, filename: str) -> bool:
                     return (path / "images" / split / filename).exists()
 
-                infos = _write_samples(stage, path, samples, nc, exists)
-                fileio.write_new_file(stage / COMMIT_MARKER, b"")
-                fileio.fsync_dir(stage)
-                for folder in roll_forward(stage, path):
-                    fileio.fsync_dir(folder)
+                infos = _stage_samples(change, path, samples, nc, exists)
+                change.commit()
         label_sets = {split: label_names(path / "labels" / split) for split in {i.split for i in infos}}
         for info in infos:
             info.has_labels = datayaml.label_name_for(info.filename) in label_sets[info.split]
@@ -167,8 +166,7 @@ class FilesystemDatasetStore(DatasetStore):
 
     async def iter_samples(self, name: str, split: str | None = None) -> AsyncIterator[Sample]:
         path = self._layout.existing(name)
-        splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
-        for current in splits:
+        for current in _splits(split):
             labels_dir = path / "labels" / current
             labels = label_names(labels_dir)
             for filename in image_names(path / "images" / current):
@@ -184,31 +182,129 @@ class FilesystemDatasetStore(DatasetStore):
                         annotations = to_annotations(parse_text(text, source=f"{current}/{label_name}"))
                 yield Sample(filename, current, data, annotations)
 
+    async def iter_label_texts(self, name: str, split: str | None = None) -> AsyncIterator[tuple[str, str, str]]:
+        path = self._layout.existing(name)
+        for current in _splits(split):
+            folder = path / "labels" / current
+            for label_name in sorted(label_names(folder)):
+                try:
+                    raw = (folder / label_name).read_bytes()
+                except FileNotFoundError:
+                    continue
+                yield current, label_name, raw.decode("utf-8", errors="replace")
 
-def _write_samples(stage: Path, final_dir: Path, samples: Iterable[Sample], nc: int, exists) -> list[ImageInfo]:
-    """Write checked samples into ``stage``, then flush them all to disk."""
+    async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
+        path = self._layout.existing(name)
+        with lock_for(path):
+            recover(path)
+            classes = read_classes(path) if changes.classes is None else validate_classes(changes.classes)
+            plan = ChangePlan(
+                {split: set(image_names(path / "images" / split)) for split in datayaml.SPLITS},
+                {split: label_names(path / "labels" / split) for split in datayaml.SPLITS},
+            )
+            plan.remove_and_move(name, changes)
+            with journal.journal(path) as change:
+                for relative in plan.deletes:
+                    change.delete(relative)
+                for source, target in plan.moves.values():
+                    change.move(source, target)
+                for (split, filename), annotations in changes.labels.items():
+                    relative = f"labels/{datayaml.check_split(split)}/{datayaml.label_name_for(filename)}"
+                    if annotations is None:
+                        plan.delete_label(relative, change)
+                        continue
+                    boxes = check_annotations(annotations, nc=len(classes), source=relative[len("labels/"):])
+                    change.write(relative, format_text(boxes).encode("utf-8"))
+                if changes.classes is not None:
+                    data = _data_yaml_with(path, classes)
+                    change.write("data.yaml", data)
+                if changes.prompts is not None or changes.classes is not None:
+                    prompts = _read_prompts(path) if changes.prompts is None else parse_prompts(
+                        changes.prompts, "prompts")
+                    prompts = {cid: p for cid, p in prompts.items() if cid < len(classes)}
+                    change.write("prompts.yaml", dump_yaml(prompts))
+                change.commit()
+
+
+class ChangePlan:
+    """Removals and moves worked out against the folder's listing, in original paths."""
+
+    def __init__(self, images: dict[str, set[str]], labels: dict[str, set[str]]) -> None:
+        self.images = images
+        self.labels = labels
+        self.deletes: list[str] = []
+        self.moves: dict[str, tuple[str, str]] = {}  # final label path -> (original, final)
+
+    def remove_and_move(self, dataset: str, changes: DatasetChanges) -> None:
+        for split, filename in changes.removals:
+            datayaml.check_split(split)
+            if filename not in self.images[split]:
+                raise NotFoundError(f"no such image ({dataset}/{split}/{filename})")
+            self.images[split].discard(filename)
+            self.deletes.append(f"images/{split}/{filename}")
+        for split, filename in changes.removals:
+            stem = datayaml.stem_of(filename)
+            label = datayaml.label_name_for(filename)
+            if label in self.labels[split] and not any(datayaml.stem_of(f) == stem for f in self.images[split]):
+                self.labels[split].discard(label)
+                self.deletes.append(f"labels/{split}/{label}")
+        moving = []
+        for filename, source, target in changes.moves:
+            datayaml.check_split(source)
+            datayaml.check_split(target)
+            if filename not in self.images[source]:
+                raise NotFoundError(f"no such image ({dataset}/{source}/{filename})")
+            if source != target:
+                moving.append((filename, source, target))
+        # Vacate every source first, so that moves may swap places.
+        carried = set()
+        for filename, source, _ in moving:
+            self.images[source].discard(filename)
+            label = datayaml.label_name_for(filename)
+            if label in self.labels[source]:
+                self.labels[source].discard(label)
+                carried.add((source, label))
+        for filename, source, target in moving:
+            if filename in self.images[target]:
+                raise ConflictError(f"image already exists ({dataset}/{target}/{filename})")
+            self.images[target].add(filename)
+            self.moves[f"images/{target}/{filename}"] = (f"images/{source}/{filename}", f"images/{target}/{filename}")
+            label = datayaml.label_name_for(filename)
+            if (source, label) in carried:
+                if label in self.labels[target]:
+                    raise ConflictError(f"labels already exist ({dataset}/{target}/{label})")
+                self.labels[target].add(label)
+                self.moves[f"labels/{target}/{label}"] = (f"labels/{source}/{label}", f"labels/{target}/{label}")
+
+    def delete_label(self, relative: str, change: journal.Journal) -> None:
+        """Delete the label now at ``relative``: where it was before any move."""
+        split, label = relative.split("/")[1:]
+        if label not in self.labels[split]:
+            return
+        self.labels[split].discard(label)
+        original = self.moves.pop(relative, (relative, relative))[0]
+        change.delete(original)
+
+
+def _splits(split: str | None) -> tuple[str, ...]:
+    return datayaml.SPLITS if split is None else (datayaml.check_split(split),)
+
+
+def _stage_samples(change: journal.Journal, final_dir: Path, samples: Iterable[Sample], nc: int,
+                   exists) -> list[ImageInfo]:
+    """Stage checked samples (images exclusive, labels replacing) into a journal."""
     infos: list[ImageInfo] = []
-    written: list[Path] = []
-    made: set[Path] = set()
     for sample in samples:
         checked = check_sample(sample, nc)
         if exists(sample.split, sample.filename):
             raise ConflictError(f"image already exists ({checked.where})")
-        image_dir = stage / "images" / sample.split
-        if image_dir not in made:
-            image_dir.mkdir(parents=True, exist_ok=True)
-            (stage / "labels" / sample.split).mkdir(parents=True, exist_ok=True)
-            made.add(image_dir)
-        image_path = image_dir / sample.filename
         try:
-            fileio.write_new_file(image_path, sample.data, sync=False)
+            change.write(f"images/{sample.split}/{sample.filename}", sample.data, exclusive=True)
         except FileExistsError:
             raise ConflictError(f"the batch holds this image twice ({checked.where})") from None
-        written.append(image_path)
         if checked.boxes is not None:
-            label_path = stage / "labels" / sample.split / datayaml.label_name_for(sample.filename)
-            label_path.write_text(format_text(checked.boxes), encoding="utf-8")
-            written.append(label_path)
+            label = datayaml.label_name_for(sample.filename)
+            change.write(f"labels/{sample.split}/{label}", format_text(checked.boxes).encode("utf-8"))
         infos.append(ImageInfo(
             filename=sample.filename,
             split=sample.split,
@@ -218,7 +314,6 @@ def _write_samples(stage: Path, final_dir: Path, samples: Iterable[Sample], nc: 
             size_bytes=len(sample.data),
             has_labels=checked.boxes is not None,
         ))
-    fileio.fsync_files(written)
     return infos
 
 
@@ -234,13 +329,18 @@ def _modified_at(path: Path) -> float:
     return max(stamps, default=0.0)
 
 
-def _write_data_yaml(path: Path, classes: list[str]) -> None:
+def _data_yaml_with(path: Path, classes: list[str]) -> bytes:
+    """data.yaml with a new class list, keeping the user's other keys but ``download``."""
     source = path / "data.yaml"
     data = parse_yaml(source.read_bytes(), str(source))
     data = data if isinstance(data, dict) else {}
     data.pop("download", None)
     data.update(datayaml.build(str(path), classes))
-    fileio.atomic_write(source, dump_yaml(data))
+    return dump_yaml(data)
+
+
+def _write_data_yaml(path: Path, classes: list[str]) -> None:
+    fileio.atomic_write(path / "data.yaml", _data_yaml_with(path, classes))
 
 
 def _read_prompts(path: Path) -> dict[int, list[str]]:

@@ -9,10 +9,10 @@
     <base>/<dataset>/.ydc.json                 ydc's own metadata (created_at)
     <base>/<dataset>/.ydc.lock                 writers of this dataset hold it
 
-A batch write stages its files in ``<dataset>/.ydc-staging-*``, writes a
-``COMMITTED`` marker once every byte is on disk, then renames the files into
-place. A writer killed before the marker leaves a staging folder that is
-swept; one killed after it is rolled forward by the next command.
+Multi-file changes go through ``journal``: staged in ``<dataset>/.ydc-staging-*``,
+marked committed once every byte is on disk, then applied by renames. A writer
+killed before the marker leaves a staging folder that is swept; one killed
+after it is rolled forward by the next command.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidNameError, NotFoundError
 from ydc_cli.domain.names import validate_dataset_name, validate_filename
 from ydc_cli.persistence import fileio
+from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.yamlio import parse_yaml
 
-COMMIT_MARKER = "COMMITTED"
 META_FILE = ".ydc.json"
 LOCK_FILE = ".ydc.lock"
 
@@ -120,23 +120,6 @@ def label_names(folder: Path) -> set[str]:
         return set()
 
 
-def roll_forward(stage: Path, dataset_dir: Path) -> set[Path]:
-    """Move a committed staging folder's files into the dataset; returns touched folders."""
-    touched: set[Path] = set()
-    for kind in ("images", "labels"):
-        for split in datayaml.SPLITS:
-            source = stage / kind / split
-            if not source.is_dir():
-                continue
-            target = dataset_dir / kind / split
-            target.mkdir(parents=True, exist_ok=True)
-            with os.scandir(source) as entries:
-                for entry in entries:
-                    os.replace(entry.path, target / entry.name)
-            touched.add(target)
-    return touched
-
-
 def recover(dataset_dir: Path, *, wait: bool = True) -> None:
     """Finish or sweep batch writes that a killed process left in ``dataset_dir``.
 
@@ -162,9 +145,8 @@ def recover(dataset_dir: Path, *, wait: bool = True) -> None:
             # so under it a folder whose own lock is free belongs to a dead writer.
             if not fileio.owner_is_gone(stage, min_age=0):
                 continue
-            if (stage / COMMIT_MARKER).exists():
-                for folder in roll_forward(stage, dataset_dir):
-                    fileio.fsync_dir(folder)
+            if (stage / journal.COMMIT_MARKER).exists():
+                journal.apply(stage, dataset_dir)
             shutil.rmtree(stage, ignore_errors=True)
     finally:
         lock.release()

@@ -8,7 +8,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from ydc_cli.domain.errors import ConflictError
+from ydc_cli.domain import datayaml
+from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import Box
 from ydc_cli.persistence.models import Annotation, ImageInfo, Sample
 from ydc_cli.persistence.samples import check_sample
@@ -87,3 +88,60 @@ def split_counts(conn: sqlite3.Connection, dataset_id: int) -> dict[str, int]:
     ):
         counts[split] = count
     return counts
+
+
+def apply_removals(conn: sqlite3.Connection, dataset: str, dataset_id: int, removals: list[tuple[str, str]]) -> None:
+    """Delete images, and each label no remaining image of its stem shares."""
+    stems = []
+    for split, filename in removals:
+        deleted = conn.execute(
+            "DELETE FROM images WHERE dataset_id = ? AND split = ? AND filename = ? RETURNING stem",
+            (dataset_id, split, filename),
+        ).fetchone()
+        if deleted is None:
+            raise NotFoundError(f"no such image ({dataset}/{split}/{filename})")
+        stems.append((split, deleted[0]))
+    for split, stem in stems:
+        conn.execute(
+            "DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ? AND NOT EXISTS"
+            " (SELECT 1 FROM images WHERE dataset_id = ? AND split = ? AND stem = ?)",
+            (dataset_id, split, stem, dataset_id, split, stem),
+        )
+
+
+def apply_moves(conn: sqlite3.Connection, dataset: str, dataset_id: int, moves: list[tuple[str, str, str]]) -> None:
+    """Move images with their labels between splits; swaps are allowed.
+
+    Rows are first renamed to a unique temporary name, then given their new
+    split and real name, so the unique index only sees the final state.
+    """
+    moving = []
+    for filename, source, target in moves:
+        datayaml.check_split(source)
+        datayaml.check_split(target)
+        row = conn.execute(
+            "SELECT id, stem FROM images WHERE dataset_id = ? AND split = ? AND filename = ?",
+            (dataset_id, source, filename),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no such image ({dataset}/{source}/{filename})")
+        if source == target:
+            continue
+        image_id, stem = row
+        label = conn.execute("SELECT id FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
+                             (dataset_id, source, stem)).fetchone()
+        moving.append((image_id, filename, stem, target, label[0] if label else None))
+    for image_id, _, _, _, label_id in moving:
+        conn.execute("UPDATE images SET filename = filename || char(0) || id WHERE id = ?", (image_id,))
+        if label_id is not None:
+            conn.execute("UPDATE labels SET stem = stem || char(0) || id WHERE id = ?", (label_id,))
+    for image_id, filename, stem, target, label_id in moving:
+        try:
+            conn.execute("UPDATE images SET split = ?, filename = ? WHERE id = ?", (target, filename, image_id))
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"image already exists ({dataset}/{target}/{filename})") from None
+        if label_id is not None:
+            try:
+                conn.execute("UPDATE labels SET split = ?, stem = ? WHERE id = ?", (target, stem, label_id))
+            except sqlite3.IntegrityError:
+                raise ConflictError(f"labels already exist ({dataset}/{target}/{stem}.txt)") from None

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError
+from ydc_cli.domain.labels import format_text
 from ydc_cli.domain.names import validate_classes, validate_dataset_name
 from ydc_cli.persistence.dataset_store import DatasetStore
-from ydc_cli.persistence.models import Annotation, DatasetInfo, ImageInfo, Sample
+from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, Sample
+from ydc_cli.persistence.samples import check_annotations
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
-from ydc_cli.persistence.sqlite._rows import insert_samples, split_counts
+from ydc_cli.persistence.sqlite._rows import (
+    apply_moves,
+    apply_removals,
+    insert_samples,
+    split_counts,
+    write_label,
+)
 from ydc_cli.persistence.yamlio import parse_prompts
 
 _PAGE = 256
@@ -144,6 +153,51 @@ class SqliteDatasetStore(DatasetStore):
                 if len(page) < _PAGE:
                     break
                 last = page[-1][0]
+
+    async def iter_label_texts(self, name: str, split: str | None = None) -> AsyncIterator[tuple[str, str, str]]:
+        validate_dataset_name(name)
+        splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
+        with self._sql.errors():
+            dataset_id = self._sql.dataset_id(name)
+        for current in splits:
+            with self._sql.errors():
+                rows = self._sql.conn.execute(
+                    "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height FROM labels l"
+                    " LEFT JOIN boxes b ON b.label_id = l.id WHERE l.dataset_id = ? AND l.split = ?"
+                    " ORDER BY l.stem || '.txt', b.position", (dataset_id, current),
+                ).fetchall()
+            for stem, group in itertools.groupby(rows, key=lambda row: row[0]):
+                boxes = [row[1:] for row in group if row[1] is not None]
+                yield current, f"{stem}.txt", format_text(boxes)
+
+    async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
+        validate_dataset_name(name)
+        with self._sql.write() as conn:
+            dataset_id = self._sql.dataset_id(name)
+            if changes.classes is not None:
+                classes = validate_classes(changes.classes)
+            else:
+                classes = [r[0] for r in conn.execute(
+                    "SELECT name FROM classes WHERE dataset_id = ? ORDER BY class_id", (dataset_id,))]
+            apply_removals(conn, name, dataset_id, changes.removals)
+            apply_moves(conn, name, dataset_id, changes.moves)
+            for (split, filename), annotations in changes.labels.items():
+                datayaml.check_split(split)
+                stem = datayaml.stem_of(filename)
+                if annotations is None:
+                    conn.execute("DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
+                                 (dataset_id, split, stem))
+                    continue
+                boxes = check_annotations(annotations, nc=len(classes), source=f"{split}/{stem}.txt")
+                write_label(conn, dataset_id, split, stem, boxes)
+            if changes.classes is not None:
+                conn.execute("DELETE FROM classes WHERE dataset_id = ?", (dataset_id,))
+                _insert_classes(conn, dataset_id, classes)
+            if changes.prompts is not None:
+                conn.execute("DELETE FROM prompts WHERE dataset_id = ?", (dataset_id,))
+                _insert_prompts(conn, dataset_id, parse_prompts(changes.prompts, "prompts"))
+            conn.execute("DELETE FROM prompts WHERE dataset_id = ? AND class_id >= ?", (dataset_id, len(classes)))
+            self._sql.touch(dataset_id)
 
     def _labels_for(self, dataset_id: int, split: str, stems: set[str]) -> dict[str, list[Annotation]]:
         if not stems:
