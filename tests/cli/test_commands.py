@@ -273,3 +273,43 @@ def test_debug_shows_the_traceback(backend, tmp_path):
     loud = subprocess.run([sys.executable, "-m", "ydc_cli", "datasets", "info", "nope"],
                           capture_output=True, text=True, env={**env, "YDC_DEBUG": "1"})
     assert loud.returncode != 0 and "Traceback" in loud.stderr and "NotFoundError" in loud.stderr
+
+
+def test_classes_remove_remap_reorder_rewrite_labels(ydc, tmp_path):
+    ydc("datasets", "create", "d", "--classes", "cat,dog,bird")
+    ydc("datasets", "prompts", "d", "--set", "cat=kitten", "--set", "dog=puppy", "--set", "bird=sparrow")
+    for i, line in enumerate(["0 0.5 0.5 0.1 0.1\n1 0.5 0.5 0.2 0.2\n2 0.5 0.5 0.3 0.3\n", "2 0.4 0.4 0.1 0.1\n"]):
+        (tmp_path / f"i{i}.jpg").write_bytes(jpeg(seed=i))
+        (tmp_path / f"i{i}.txt").write_text(line)
+    ydc("images", "add", "d", tmp_path / "i0.jpg", tmp_path / "i1.jpg")
+
+    result = json.loads(ydc("--json", "datasets", "classes", "d", "--remove", "dog", "--remap-to", "cat").stdout)
+    assert result == {"dataset": "d", "classes": ["cat", "bird"], "remapped_boxes": 3, "dropped_boxes": 0,
+                      "rewritten_labels": 2}
+    assert [b["class_id"] for b in json.loads(ydc("--json", "labels", "show", "d", "train", "i0.jpg").stdout)] == [
+        0, 0, 1]
+    prompts = json.loads(ydc("--json", "datasets", "prompts", "d").stdout)["prompts"]
+    assert prompts == {"0": ["kitten"], "1": ["sparrow"]}
+
+    result = json.loads(ydc("--json", "datasets", "classes", "d", "--reorder", "bird,cat").stdout)
+    assert result["classes"] == ["bird", "cat"]
+    assert [b["class_id"] for b in json.loads(ydc("--json", "labels", "show", "d", "train", "i1.jpg").stdout)] == [0]
+    assert json.loads(ydc("--json", "datasets", "prompts", "d").stdout)["prompts"] == {"0": ["sparrow"],
+                                                                                       "1": ["kitten"]}
+
+    result = json.loads(ydc("--json", "datasets", "classes", "d", "--remove", "bird").stdout)
+    assert result["dropped_boxes"] == 2 and result["classes"] == ["cat"]
+    assert json.loads(ydc("--json", "labels", "show", "d", "train", "i1.jpg").stdout) == []
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--remove", "fish"], 3, "no such class (fish)"),
+    (["--remap-to", "cat"], 5, "--remap-to needs --remove"),
+    (["--remove", "cat", "--remap-to", "cat"], 5, "cannot remap a removed class onto itself (cat)"),
+    (["--reorder", "cat"], 5, "--reorder must list each class once: cat, dog"),
+    (["--add", "dog"], 5, "class name appears twice (dog)"),
+])
+def test_classes_errors(ydc, args, code, message):
+    ydc("datasets", "create", "d", "--classes", "cat,dog")
+    result = ydc("datasets", "classes", "d", *args)
+    assert result.exit_code == code and result.stderr == f"Error: {message}\n"

@@ -160,8 +160,12 @@ def classes(
     name: Annotated[str, typer.Argument(help="Dataset name.")],
     add: Annotated[list[str] | None, typer.Option("--add", help="Append a class (repeatable).")] = None,
     rename: Annotated[list[str] | None, typer.Option("--rename", help="OLD=NEW (repeatable).")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Remove a class (repeatable).")] = None,
+    remap_to: Annotated[str | None, typer.Option("--remap-to", help="Give removed classes' boxes to this class "
+                                                                   "instead of dropping them.")] = None,
+    reorder: Annotated[str | None, typer.Option("--reorder", help="New order of all classes: a,b,c.")] = None,
 ) -> None:
-    """Show or change a dataset's class list; ids of existing classes never change."""
+    """Show or change the class list; every label is rewritten with it, all or nothing."""
     from ydc_cli.services.classes import change_classes
 
     settings = settings_of(ctx)
@@ -171,11 +175,16 @@ def classes(
         if not sep:
             fail(settings, 2, "usage", f"--rename takes OLD=NEW, got {item!r}")
         renames.append((old, new))
-    result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames))
+    order = _split_classes(reorder) if reorder is not None else None
+    result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames, remove or [], remap_to, order))
     if settings.json:
-        output.emit_json({"dataset": name, "classes": result})
-    else:
-        output.table(None, ["id", "class"], list(enumerate(result)))
+        output.emit_json({"dataset": name, "classes": result.classes, "remapped_boxes": result.remapped_boxes,
+                          "dropped_boxes": result.dropped_boxes, "rewritten_labels": result.rewritten_labels})
+        return
+    output.table(None, ["id", "class"], list(enumerate(result.classes)))
+    if result.rewritten_labels:
+        output.status(settings, f"Rewrote {result.rewritten_labels} label file(s): {result.remapped_boxes} box(es) "
+                                f"renumbered, {result.dropped_boxes} dropped")
 
 
 @app.command("prompts")
