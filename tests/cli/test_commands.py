@@ -313,3 +313,17 @@ def test_classes_errors(ydc, args, code, message):
     ydc("datasets", "create", "d", "--classes", "cat,dog")
     result = ydc("datasets", "classes", "d", *args)
     assert result.exit_code == code and result.stderr == f"Error: {message}\n"
+
+
+def test_split_command(ydc, shapes):
+    ydc("datasets", "import", shapes)
+    result = ydc("--json", "datasets", "split", "shapes", "--train", "0.5", "--val", "0.25", "--test", "0.25",
+                 "--seed", "7", "--stratify")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["before"] == {"train": 6, "val": 2, "test": 0}
+    assert report["after"] == {"train": 4, "val": 2, "test": 2}
+    listed = json.loads(ydc("--json", "images", "list", "shapes").stdout)
+    assert all(i["has_labels"] for i in listed)
+    bad = ydc("datasets", "split", "shapes", "--train", "0", "--val", "0")
+    assert bad.exit_code == 5 and "ratios" in bad.stderr

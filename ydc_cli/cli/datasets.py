@@ -210,3 +210,32 @@ def prompts(
     else:
         output.table(None, ["id", "class", "prompts"],
                      [(i, class_names[i] if i < len(class_names) else "?", ", ".join(p)) for i, p in result.items()])
+
+
+@app.command("split")
+def split(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    train: Annotated[float, typer.Option("--train", help="Share of images for train.")] = 0.8,
+    val: Annotated[float, typer.Option("--val", help="Share of images for val.")] = 0.2,
+    test: Annotated[float, typer.Option("--test", help="Share of images for test.")] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same split.")] = 0,
+    stratify: Annotated[bool, typer.Option("--stratify", help="Spread each class evenly over the splits.")] = False,
+    keep: Annotated[list[str] | None, typer.Option("--keep", help="Leave this split as it is (repeatable).")]
+    = None,
+    group_by: Annotated[str | None, typer.Option("--group-by", help="Regex on file names; images with the same "
+                                                                   "match (or first group) stay together.")] = None,
+) -> None:
+    """Re-split images by exact shares, seeded; labels move with their images, all or nothing."""
+    from ydc_cli.services.splitting import split_dataset
+
+    settings = settings_of(ctx)
+    ratios = {"train": train, "val": val, "test": test}
+    report = run(ctx, lambda stores: split_dataset(stores, name, ratios, seed, stratify, keep, group_by))
+    if settings.json:
+        output.emit_json(report)
+        return
+    output.table(None, ["split", "before", "after"],
+                 [(s, report.before[s], report.after[s]) for s in ("train", "val", "test")])
+    output.status(settings, f"Moved {report.moved} image(s)" + (f"; kept {', '.join(report.kept)}" if report.kept
+                                                                 else ""))
