@@ -327,3 +327,21 @@ def test_split_command(ydc, shapes):
     assert all(i["has_labels"] for i in listed)
     bad = ydc("datasets", "split", "shapes", "--train", "0", "--val", "0")
     assert bad.exit_code == 5 and "ratios" in bad.stderr
+
+
+def test_validate_command_exit_codes(ydc, shapes, tmp_path):
+    ydc("datasets", "import", shapes)
+    clean = ydc("--json", "datasets", "validate", "shapes")
+    assert clean.exit_code == 0, clean.stdout
+    report = json.loads(clean.stdout)
+    assert (report["images"], report["errors"]) == (8, 0)
+    tiny = tmp_path / "tiny.png"
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tiny), np.zeros((6, 6, 3), np.uint8))
+    ydc("images", "add", "shapes", tiny)
+    bad = ydc("datasets", "validate", "shapes")
+    assert bad.exit_code == 1
+    assert "image_size" in bad.stdout and "1 error(s)" in bad.stderr
+    assert ydc("datasets", "validate", "nope").exit_code == 3

@@ -239,3 +239,41 @@ def split(
                  [(s, report.before[s], report.after[s]) for s in ("train", "val", "test")])
     output.status(settings, f"Moved {report.moved} image(s)" + (f"; kept {', '.join(report.kept)}" if report.kept
                                                                  else ""))
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    fix: Annotated[bool, typer.Option("--fix", help="Clip boxes, drop zero-area and duplicate rows "
+                                                    "(labels only; images are never rewritten).")] = False,
+    split: Annotated[str | None, typer.Option("--split", "-s", help="Only this split.")] = None,
+) -> None:
+    """Check every image and label; exit 1 when errors are found. Read-only unless --fix."""
+    from ydc_cli.services.validation import validate_dataset
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        info = await stores.dataset.get(name)
+        total = sum(info.num_images.values()) if info else None
+        with output.progress(settings, f"Validating {name}", total) as advance:
+            return await validate_dataset(stores, name, split, fix, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+    else:
+        if report.findings:
+            output.table(None, ["split", "file", "line", "severity", "code", "message"], [
+                (f.split, f.file, f.line or "", f.severity, f.code, f.message) for f in report.findings])
+        backgrounds = report.backgrounds_missing_label + report.backgrounds_empty_label
+        summary = (f"{report.images} images, {report.labels} label files: {report.errors} error(s), "
+                   f"{report.warnings} warning(s); {backgrounds} background(s) "
+                   f"({report.backgrounds_missing_label} without a label file, "
+                   f"{report.backgrounds_empty_label} with an empty one)")
+        if report.fixed_labels:
+            summary += f"; fixed {report.fixed_labels} label file(s)"
+        output.status(settings, summary)
+    if report.errors:
+        raise typer.Exit(1)

@@ -178,3 +178,38 @@ _READERS = {
     "tiff": _tiff_size,
     "pfm": _pfm_size,
 }
+
+
+def exif_orientation(data: bytes) -> int | None:
+    """The EXIF orientation (1-8) of a JPEG, or None when it has none.
+
+    Orientations 5-8 rotate by 90 degrees: the displayed image (what Pillow's
+    ``exif_transpose`` and ultralytics' ``exif_size`` see) swaps width and height.
+    """
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    pos = 2
+    try:
+        while pos + 4 <= len(data) and data[pos] == 0xFF:
+            marker = data[pos + 1]
+            if marker == 0xDA:
+                return None
+            (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+            if marker == 0xE1 and data[pos + 4:pos + 10] == b"Exif\x00\x00":
+                return _tiff_orientation(data[pos + 10:pos + 2 + length])
+            pos += 2 + length
+    except (struct.error, IndexError):
+        return None
+    return None
+
+
+def _tiff_orientation(tiff: bytes) -> int | None:
+    order = "<" if tiff[:2] == b"II" else ">"
+    (offset,) = struct.unpack(order + "I", tiff[4:8])
+    (count,) = struct.unpack(order + "H", tiff[offset:offset + 2])
+    for i in range(count):
+        entry = tiff[offset + 2 + 12 * i:offset + 14 + 12 * i]
+        tag, _, _ = struct.unpack(order + "HHI", entry[:8])
+        if tag == 0x0112:
+            return struct.unpack(order + "H", entry[8:10])[0]
+    return None

@@ -91,10 +91,12 @@ class DatasetStore(ABC):
         """
 
     @abstractmethod
-    def iter_samples(self, name: str, split: str | None = None) -> AsyncIterator[Sample]:
+    def iter_samples(self, name: str, split: str | None = None, *, with_labels: bool = True
+                     ) -> AsyncIterator[Sample]:
         """Stream every image with its labels, by split then file name.
 
         Holds one image in memory at a time, so it serves 100,000-image exports.
+        With ``with_labels=False`` labels are not read (``annotations`` is None).
 
         Raises:
             FileNotFoundError: no such dataset.

@@ -164,11 +164,12 @@ class FilesystemDatasetStore(DatasetStore):
             info.has_labels = datayaml.label_name_for(info.filename) in label_sets[info.split]
         return infos
 
-    async def iter_samples(self, name: str, split: str | None = None) -> AsyncIterator[Sample]:
+    async def iter_samples(self, name: str, split: str | None = None, *, with_labels: bool = True
+                           ) -> AsyncIterator[Sample]:
         path = self._layout.existing(name)
         for current in _splits(split):
             labels_dir = path / "labels" / current
-            labels = label_names(labels_dir)
+            labels = label_names(labels_dir) if with_labels else set()
             for filename in image_names(path / "images" / current):
                 try:
                     data = (path / "images" / current / filename).read_bytes()
@@ -191,7 +192,7 @@ class FilesystemDatasetStore(DatasetStore):
                     raw = (folder / label_name).read_bytes()
                 except FileNotFoundError:
                     continue
-                yield current, label_name, raw.decode("utf-8", errors="replace")
+                yield current, label_name, raw.decode("utf-8-sig", errors="replace")
 
     async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
         path = self._layout.existing(name)

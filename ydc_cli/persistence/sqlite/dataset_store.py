@@ -133,7 +133,8 @@ class SqliteDatasetStore(DatasetStore):
             self._sql.touch(dataset_id)
         return infos
 
-    async def iter_samples(self, name: str, split: str | None = None) -> AsyncIterator[Sample]:
+    async def iter_samples(self, name: str, split: str | None = None, *, with_labels: bool = True
+                           ) -> AsyncIterator[Sample]:
         validate_dataset_name(name)
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
         with self._sql.errors():
@@ -147,7 +148,7 @@ class SqliteDatasetStore(DatasetStore):
                         " WHERE i.dataset_id = ? AND i.split = ? AND i.filename > ? ORDER BY i.filename LIMIT ?",
                         (dataset_id, current, last, _PAGE),
                     ).fetchall()
-                    labels = self._labels_for(dataset_id, current, {row[1] for row in page})
+                    labels = self._labels_for(dataset_id, current, {row[1] for row in page}) if with_labels else {}
                 for filename, stem, data in page:
                     yield Sample(filename, current, data, labels.get(stem))
                 if len(page) < _PAGE:
