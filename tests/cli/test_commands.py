@@ -345,3 +345,33 @@ def test_validate_command_exit_codes(ydc, shapes, tmp_path):
     assert bad.exit_code == 1
     assert "image_size" in bad.stdout and "1 error(s)" in bad.stderr
     assert ydc("datasets", "validate", "nope").exit_code == 3
+
+
+def test_copy_between_backends_is_exact(ydc, backend, shapes, tmp_path):
+    ydc("datasets", "import", shapes)
+    ydc("datasets", "prompts", "shapes", "--set", "circle=ball")
+    other = "sqlite" if backend == "filesystem" else "filesystem"
+    result = ydc("--json", "datasets", "copy", "shapes", "--to-backend", other, "--to-data-dir", tmp_path / "copy",
+                 "--as", "moved")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["num_images"] == {"train": 6, "val": 2, "test": 0}
+    assert ydc("datasets", "copy", "shapes", "--to-backend", backend).exit_code == 4
+    assert ydc("datasets", "copy", "nope", "--to-backend", other).exit_code == 3
+
+    from ydc_cli.cli.runner import open_stores
+    from ydc_cli.cli.settings import Backend, Settings
+
+    async def contents(settings, name):
+        stores = open_stores(settings)
+        try:
+            samples = [(s.split, s.filename, s.data, s.annotations)
+                       async for s in stores.dataset.iter_samples(name)]
+            return samples, (await stores.dataset.get(name)).classes, await stores.dataset.get_prompts(name)
+        finally:
+            stores.close()
+
+    import asyncio
+
+    here = asyncio.run(contents(Settings(Backend(backend), tmp_path / "data"), "shapes"))
+    there = asyncio.run(contents(Settings(Backend(other), tmp_path / "copy"), "moved"))
+    assert here == there and len(here[0]) == 8 and here[2] == {0: ["ball"]}

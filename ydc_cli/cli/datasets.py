@@ -9,6 +9,7 @@ import typer
 
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
+from ydc_cli.cli.settings import Backend, Settings
 
 app = typer.Typer(help="Create, inspect, import and export datasets.", no_args_is_help=True)
 
@@ -277,3 +278,37 @@ def validate(
         output.status(settings, summary)
     if report.errors:
         raise typer.Exit(1)
+
+
+@app.command("copy")
+def copy(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    to_backend: Annotated[Backend, typer.Option("--to-backend", help="Backend to copy into.")],
+    to_data_dir: Annotated[Path | None, typer.Option("--to-data-dir", help="Data folder to copy into "
+                                                                          "(default: the current one).")] = None,
+    new_name: Annotated[str | None, typer.Option("--as", help="Name of the copy (default: the same).")] = None,
+) -> None:
+    """Copy a dataset to another backend: byte-identical images, equal labels, classes and prompts."""
+    from ydc_cli.cli.runner import open_stores
+    from ydc_cli.services.copying import copy_dataset
+
+    settings = settings_of(ctx)
+    target_settings = Settings(backend=to_backend, data_dir=to_data_dir or settings.data_dir)
+
+    async def go(stores):
+        target = open_stores(target_settings)
+        try:
+            info = await stores.dataset.get(name)
+            total = sum(info.num_images.values()) if info else None
+            with output.progress(settings, f"Copying {name}", total) as advance:
+                return await copy_dataset(stores, target, name, new_name, advance)
+        finally:
+            target.close()
+
+    info = run(ctx, go)
+    if settings.json:
+        output.emit_json(info)
+    else:
+        output.status(settings, f"Copied {name} to {info.name} on the {to_backend.value} backend "
+                                f"({sum(info.num_images.values())} images)")

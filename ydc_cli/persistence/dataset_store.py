@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from ydc_cli.domain.labels import parse_text
 from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, LabelData, Sample
+from ydc_cli.persistence.samples import SampleSource
 
 
 class DatasetStore(ABC):
@@ -67,10 +68,10 @@ class DatasetStore(ABC):
         self,
         name: str,
         classes: list[str],
-        samples: Iterable[Sample],
+        samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
     ) -> DatasetInfo:
-        """Create a dataset already holding ``samples``, all or nothing.
+        """Create a dataset already holding ``samples`` (a plain or async iterable), all or nothing.
 
         Raises:
             ConflictError: the name exists, or two samples share split and file name.
@@ -78,7 +79,7 @@ class DatasetStore(ABC):
         """
 
     @abstractmethod
-    async def add_samples(self, name: str, samples: Iterable[Sample]) -> list[ImageInfo]:
+    async def add_samples(self, name: str, samples: SampleSource) -> list[ImageInfo]:
         """Add images with their labels in one batch, all or nothing.
 
         A sample whose ``annotations`` is ``None`` leaves any label of that stem

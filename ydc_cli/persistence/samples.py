@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from ydc_cli.domain import datayaml
@@ -56,3 +57,16 @@ def check_sample(sample: Sample, nc: int | None = None) -> CheckedSample:
 def to_annotations(boxes: list[Box]) -> list[Annotation]:
     """Boxes as the contract's Annotation objects."""
     return [Annotation(b.class_id, b.x, b.y, b.width, b.height) for b in boxes]
+
+
+SampleSource = Iterable[Sample] | AsyncIterable[Sample]
+
+
+async def each_sample(samples: SampleSource) -> AsyncIterator[Sample]:
+    """Iterate samples from a plain iterable (a zip, a folder) or an async one (another store)."""
+    if isinstance(samples, AsyncIterable):
+        async for sample in samples:
+            yield sample
+    else:
+        for sample in samples:
+            yield sample

@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
@@ -27,7 +27,7 @@ from ydc_cli.persistence.filesystem.layout import (
     recover,
 )
 from ydc_cli.persistence.models import DatasetChanges, DatasetInfo, ImageInfo, Sample
-from ydc_cli.persistence.samples import check_annotations, check_sample, to_annotations
+from ydc_cli.persistence.samples import SampleSource, check_annotations, check_sample, each_sample, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 
 
@@ -111,7 +111,7 @@ class FilesystemDatasetStore(DatasetStore):
         self,
         name: str,
         classes: list[str],
-        samples: Iterable[Sample],
+        samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
     ) -> DatasetInfo:
         created_at = time.time()
@@ -129,7 +129,7 @@ class FilesystemDatasetStore(DatasetStore):
             for kind in ("images", "labels"):
                 for split in datayaml.SPLITS:
                     (stage / journal.FILES / kind / split).mkdir(parents=True)
-            _stage_samples(change, target, samples, len(classes), lambda split, filename: False)
+            await _stage_samples(change, target, samples, len(classes), lambda split, filename: False)
             change.write("data.yaml", dump_yaml(datayaml.build(str(target), classes)))
             if prompts:
                 change.write("prompts.yaml", dump_yaml(prompts))
@@ -148,7 +148,7 @@ class FilesystemDatasetStore(DatasetStore):
         assert info is not None
         return info
 
-    async def add_samples(self, name: str, samples: Iterable[Sample]) -> list[ImageInfo]:
+    async def add_samples(self, name: str, samples: SampleSource) -> list[ImageInfo]:
         path = self._layout.existing(name)
         nc = len(read_classes(path))
         with lock_for(path):
@@ -157,7 +157,7 @@ class FilesystemDatasetStore(DatasetStore):
                 def exists(split: str, filename: str) -> bool:
                     return (path / "images" / split / filename).exists()
 
-                infos = _stage_samples(change, path, samples, nc, exists)
+                infos = await _stage_samples(change, path, samples, nc, exists)
                 change.commit()
         label_sets = {split: label_names(path / "labels" / split) for split in {i.split for i in infos}}
         for info in infos:
@@ -291,11 +291,11 @@ def _splits(split: str | None) -> tuple[str, ...]:
     return datayaml.SPLITS if split is None else (datayaml.check_split(split),)
 
 
-def _stage_samples(change: journal.Journal, final_dir: Path, samples: Iterable[Sample], nc: int,
+async def _stage_samples(change: journal.Journal, final_dir: Path, samples: SampleSource, nc: int,
                    exists) -> list[ImageInfo]:
     """Stage checked samples (images exclusive, labels replacing) into a journal."""
     infos: list[ImageInfo] = []
-    for sample in samples:
+    async for sample in each_sample(samples):
         checked = check_sample(sample, nc)
         if exists(sample.split, sample.filename):
             raise ConflictError(f"image already exists ({checked.where})")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import Box
-from ydc_cli.persistence.models import Annotation, ImageInfo, Sample
-from ydc_cli.persistence.samples import check_sample
+from ydc_cli.persistence.models import Annotation, ImageInfo
+from ydc_cli.persistence.samples import SampleSource, check_sample, each_sample
 
 SPLIT_ORDER = "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END"
 
@@ -42,13 +41,13 @@ def label_exists(conn: sqlite3.Connection, dataset_id: int, split: str, stem: st
     ).fetchone() is not None
 
 
-def insert_samples(
-    conn: sqlite3.Connection, db_path: Path, dataset: str, dataset_id: int, samples: Iterable[Sample], nc: int
+async def insert_samples(
+    conn: sqlite3.Connection, db_path: Path, dataset: str, dataset_id: int, samples: SampleSource, nc: int
 ) -> list[ImageInfo]:
     """Insert checked samples inside the caller's transaction."""
     infos = []
     now = time.time()
-    for sample in samples:
+    async for sample in each_sample(samples):
         checked = check_sample(sample, nc)
         header = checked.header
         try:

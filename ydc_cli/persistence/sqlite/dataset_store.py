@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
@@ -13,7 +13,7 @@ from ydc_cli.domain.labels import format_text
 from ydc_cli.domain.names import validate_classes, validate_dataset_name
 from ydc_cli.persistence.dataset_store import DatasetStore
 from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, Sample
-from ydc_cli.persistence.samples import check_annotations
+from ydc_cli.persistence.samples import SampleSource, check_annotations
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
 from ydc_cli.persistence.sqlite._rows import (
     apply_moves,
@@ -104,7 +104,7 @@ class SqliteDatasetStore(DatasetStore):
         self,
         name: str,
         classes: list[str],
-        samples: Iterable[Sample],
+        samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
     ) -> DatasetInfo:
         validate_dataset_name(name)
@@ -119,17 +119,17 @@ class SqliteDatasetStore(DatasetStore):
             ).lastrowid
             _insert_classes(conn, dataset_id, classes)
             _insert_prompts(conn, dataset_id, prompts)
-            insert_samples(conn, self.db_path, name, dataset_id, samples, len(classes))
+            await insert_samples(conn, self.db_path, name, dataset_id, samples, len(classes))
         info = await self.get(name)
         assert info is not None
         return info
 
-    async def add_samples(self, name: str, samples: Iterable[Sample]) -> list[ImageInfo]:
+    async def add_samples(self, name: str, samples: SampleSource) -> list[ImageInfo]:
         validate_dataset_name(name)
         with self._sql.write() as conn:
             dataset_id = self._sql.dataset_id(name)
             nc = conn.execute("SELECT COUNT(*) FROM classes WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
-            infos = insert_samples(conn, self.db_path, name, dataset_id, samples, nc)
+            infos = await insert_samples(conn, self.db_path, name, dataset_id, samples, nc)
             self._sql.touch(dataset_id)
         return infos
 
