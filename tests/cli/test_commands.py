@@ -375,3 +375,16 @@ def test_copy_between_backends_is_exact(ydc, backend, shapes, tmp_path):
     here = asyncio.run(contents(Settings(Backend(backend), tmp_path / "data"), "shapes"))
     there = asyncio.run(contents(Settings(Backend(other), tmp_path / "copy"), "moved"))
     assert here == there and len(here[0]) == 8 and here[2] == {0: ["ball"]}
+
+
+def test_labels_draw(ydc, one_image, tmp_path):
+    import cv2
+
+    ydc("labels", "set", "d", "train", "x.jpg", "--box", "1 0.5 0.5 0.5 0.5")
+    result = ydc("labels", "draw", "d", "train", "x.jpg", "--output", tmp_path / "drawn.png")
+    assert result.exit_code == 0, result.stderr
+    drawn = cv2.imread(str(tmp_path / "drawn.png"))
+    plain = cv2.imdecode(__import__("numpy").frombuffer(one_image.read_bytes(), "uint8"), cv2.IMREAD_COLOR)
+    assert drawn.shape == plain.shape
+    assert (drawn != plain).any(axis=2).sum() > 50  # the box and its caption were drawn
+    assert ydc("labels", "draw", "d", "train", "nope.jpg", "--output", tmp_path / "x.png").exit_code == 3

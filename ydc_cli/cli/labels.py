@@ -82,3 +82,22 @@ def clear(
     else:
         what = "Deleted the label of" if delete else "Cleared the boxes of"
         output.status(settings, f"{what} {dataset}/{split}/{filename}")
+
+
+@app.command("draw")
+def draw(
+    ctx: typer.Context,
+    dataset: DatasetArg,
+    split: SplitArg,
+    filename: FileArg,
+    output_path: Annotated[Path, typer.Option("--output", "-o", help="PNG file (or folder) to write.")],
+) -> None:
+    """Write a PNG of the image with its boxes and class names."""
+    from ydc_cli.services.drawing import draw_labels
+
+    settings = settings_of(ctx)
+    target, boxes = run(ctx, lambda stores: draw_labels(stores, dataset, split, filename, output_path))
+    if settings.json:
+        output.emit_json({"path": target, "boxes": boxes})
+    else:
+        typer.echo(str(target))
