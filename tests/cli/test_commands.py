@@ -388,3 +388,14 @@ def test_labels_draw(ydc, one_image, tmp_path):
     assert drawn.shape == plain.shape
     assert (drawn != plain).any(axis=2).sum() > 50  # the box and its caption were drawn
     assert ydc("labels", "draw", "d", "train", "nope.jpg", "--output", tmp_path / "x.png").exit_code == 3
+
+
+def test_merge_command(ydc, shapes):
+    ydc("datasets", "import", shapes, "--name", "one")
+    ydc("datasets", "import", shapes, "--name", "two")
+    result = ydc("--json", "datasets", "merge", "one", "two", "--into", "both")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dataset"]["num_images"] == {"train": 12, "val": 4, "test": 0}
+    assert len(report["renamed"]) == 8
+    assert ydc("datasets", "merge", "one", "two", "--into", "both").exit_code == 4

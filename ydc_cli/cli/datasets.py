@@ -312,3 +312,32 @@ def copy(
     else:
         output.status(settings, f"Copied {name} to {info.name} on the {to_backend.value} backend "
                                 f"({sum(info.num_images.values())} images)")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    sources: Annotated[list[str], typer.Argument(help="Datasets to merge, in order of precedence.")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new, merged dataset.")],
+) -> None:
+    """Merge datasets into a new one: classes matched by name, colliding file names renamed."""
+    from ydc_cli.services.merging import merge_datasets
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        total = 0
+        for source in sources:
+            info = await stores.dataset.get(source)
+            total += sum(info.num_images.values()) if info else 0
+        with output.progress(settings, f"Merging into {into}", total) as advance:
+            return await merge_datasets(stores, sources, into, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+        return
+    output.fields(_info_rows(report.dataset))
+    for source, split, old, new in report.renamed:
+        output.status(settings, f"renamed {source}/{split}/{old} -> {new}")
+    output.status(settings, f"Merged {len(sources)} datasets into {into} ({len(report.renamed)} renamed)")
