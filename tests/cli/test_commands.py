@@ -399,3 +399,15 @@ def test_merge_command(ydc, shapes):
     assert report["dataset"]["num_images"] == {"train": 12, "val": 4, "test": 0}
     assert len(report["renamed"]) == 8
     assert ydc("datasets", "merge", "one", "two", "--into", "both").exit_code == 4
+
+
+def test_dedupe_command(ydc, one_image, tmp_path):
+    copy = tmp_path / "copy.jpg"
+    copy.write_bytes(one_image.read_bytes())
+    ydc("images", "add", "d", copy, "--split", "val")
+    report = json.loads(ydc("--json", "datasets", "dedupe", "d").stdout)
+    assert report["duplicates"] == 1 and report["removed"] == 0
+    assert ydc("datasets", "dedupe", "d", "--remove").exit_code == 1  # no terminal, no --yes
+    removed = json.loads(ydc("--json", "datasets", "dedupe", "d", "--remove", "--yes").stdout)
+    assert removed["removed"] == 1
+    assert [i["filename"] for i in json.loads(ydc("--json", "images", "list", "d").stdout)] == ["x.jpg"]

@@ -341,3 +341,40 @@ def merge(
     for source, split, old, new in report.renamed:
         output.status(settings, f"renamed {source}/{split}/{old} -> {new}")
     output.status(settings, f"Merged {len(sources)} datasets into {into} ({len(report.renamed)} renamed)")
+
+
+@app.command("dedupe")
+def dedupe(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    near: Annotated[bool, typer.Option("--near", help="Also find near duplicates (perceptual hash).")] = False,
+    threshold: Annotated[int, typer.Option("--threshold", help="Near: most differing bits of 64 (0-7).")] = 4,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove all but the first of each group.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before removing.")] = False,
+) -> None:
+    """Report duplicate images (exact, or near with --near); --remove keeps the first of each group."""
+    from ydc_cli.services.dedupe import find_duplicates
+
+    settings = settings_of(ctx)
+
+    async def scan(stores, removing: bool):
+        info = await stores.dataset.get(name)
+        total = sum(info.num_images.values()) if info else None
+        with output.progress(settings, f"Hashing {name}", total) as advance:
+            return await find_duplicates(stores, name, near, threshold, removing, advance)
+
+    report = run(ctx, lambda stores: scan(stores, False))
+    if remove and report.groups:
+        if not output.confirm(settings, f"Remove {report.duplicates} duplicate image(s) from {name}?", yes):
+            fail(settings, 1, "cancelled", "cancelled, nothing removed")
+        report = run(ctx, lambda stores: scan(stores, True))
+    if settings.json:
+        output.emit_json({"images": report.images, "duplicates": report.duplicates, "removed": report.removed,
+                          "groups": report.groups})
+        return
+    if report.groups:
+        output.table(None, ["kind", "keep", "duplicates"], [
+            (g.kind, "/".join(g.keep), ", ".join("/".join(d) for d in g.duplicates)) for g in report.groups])
+    verb = "removed" if report.removed else "found"
+    output.status(settings, f"{report.images} images: {report.duplicates} duplicate(s) in {len(report.groups)} "
+                            f"group(s) {verb}")
