@@ -411,3 +411,23 @@ def test_dedupe_command(ydc, one_image, tmp_path):
     removed = json.loads(ydc("--json", "datasets", "dedupe", "d", "--remove", "--yes").stdout)
     assert removed["removed"] == 1
     assert [i["filename"] for i in json.loads(ydc("--json", "images", "list", "d").stdout)] == ["x.jpg"]
+
+
+def test_coco_export_import_command(ydc, shapes, tmp_path):
+    ydc("datasets", "import", shapes)
+    exported = ydc("--json", "datasets", "export", "shapes", "--format", "coco", "--output", tmp_path / "coco")
+    assert exported.exit_code == 0, exported.stderr
+    folder = Path(json.loads(exported.stdout)["path"])
+    assert sorted(p.name for p in (folder / "annotations").iterdir()) == ["instances_train.json",
+                                                                         "instances_val.json"]
+    result = ydc("--json", "datasets", "import", folder, "--name", "again")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["dataset"]["num_images"] == {"train": 6, "val": 2, "test": 0}
+    original = json.loads(ydc("--json", "labels", "show", "shapes", "train", "train_0_0000.jpg").stdout)
+    back = json.loads(ydc("--json", "labels", "show", "again", "train", "train_0_0000.jpg").stdout)
+    assert [b["class_id"] for b in back] == [b["class_id"] for b in original]
+    for a, b in zip(original, back, strict=True):
+        assert all(abs(a[k] - b[k]) < 1e-3 for k in ("x", "y", "width", "height"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert ydc("datasets", "import", bad).exit_code == 5

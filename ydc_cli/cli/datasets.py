@@ -105,11 +105,12 @@ def delete(
 @app.command("import")
 def import_dataset(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A dataset zip or a YOLO folder with a data.yaml.")],
+    path: Annotated[Path, typer.Argument(help="A dataset zip, a YOLO folder with a data.yaml, or COCO JSON "
+                                             "(a file, or a folder with annotations/*.json).")],
     name: Annotated[str | None, typer.Option("--name", "-n", help="Dataset name (default: the file or folder name).")]
     = None,
 ) -> None:
-    """Import a zip or a YOLO folder as a new dataset, all or nothing."""
+    """Import a zip, a YOLO folder or COCO JSON as a new dataset, all or nothing."""
     from ydc_cli.services.importing import count_files, import_path
 
     settings = settings_of(ctx)
@@ -133,14 +134,14 @@ def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
     output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into.")] = Path("."),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="zip or yolo.")] = "zip",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="zip, yolo or coco.")] = "zip",
 ) -> None:
-    """Export a dataset as a zip or a YOLO folder."""
+    """Export a dataset as a zip, a YOLO folder, or a COCO folder (a JSON per split)."""
     from ydc_cli.services.exporting import export_dataset
 
     settings = settings_of(ctx)
-    if fmt not in ("zip", "yolo"):
-        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use zip or yolo")
+    if fmt not in ("zip", "yolo", "coco"):
+        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use zip, yolo or coco")
 
     async def go(stores):
         info_ = await stores.dataset.get(name)

@@ -16,9 +16,13 @@ from ydc_cli.persistence.yamlio import dump_yaml
 async def export_dataset(
     stores: Stores, name: str, output_dir: Path, fmt: str = "zip", on_sample: Callable[[int], None] | None = None
 ) -> Path:
-    """Export ``name`` into ``output_dir`` as ``<name>.zip`` or a ``<name>/`` YOLO folder."""
+    """Export ``name`` into ``output_dir`` as ``<name>.zip``, or a ``<name>/`` YOLO or COCO folder."""
     if fmt == "zip":
         return await stores.dataset.export_zip(name, output_dir)
+    if fmt == "coco":
+        from ydc_cli.services.coco import export_coco
+
+        return await export_coco(stores, name, output_dir, on_sample)
     return await export_yolo_folder(stores, name, output_dir, on_sample)
 
 

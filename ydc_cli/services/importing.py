@@ -56,6 +56,14 @@ async def import_path(
         InvalidInputError: not a dataset, or a bad image, label or archive member.
     """
     path = Path(path)
+    from ydc_cli.services.coco import is_coco, read_coco
+
+    if is_coco(path):
+        classes, samples, skipped = read_coco(path)
+        counter = _Counter(on_sample)
+        default = path.stem if path.is_file() else path.name
+        info = await stores.dataset.create_with_samples(name or default, classes, counter.wrap(samples()))
+        return ImportReport(info, counter.images, counter.labeled, counter.backgrounds, skipped)
     if path.is_dir():
         return await import_yolo_folder(stores, path, name, on_sample)
     if not path.exists():
@@ -68,7 +76,8 @@ async def import_path(
             info = await stores.dataset.create_with_samples(
                 name or path.stem, contents.classes, counter.wrap(contents.samples()), contents.prompts)
         return ImportReport(info, counter.images, counter.labeled, counter.backgrounds)
-    raise InvalidDatasetError(f"cannot import this: expected a .zip or a folder with a data.yaml ({path})")
+    raise InvalidDatasetError(
+        f"cannot import this: expected a .zip, a folder with a data.yaml, or a COCO .json ({path})")
 
 
 def _find_yaml(folder: Path) -> Path:
