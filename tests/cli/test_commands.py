@@ -431,3 +431,14 @@ def test_coco_export_import_command(ydc, shapes, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert ydc("datasets", "import", bad).exit_code == 5
+
+
+def test_stats_command(ydc, shapes, tmp_path):
+    ydc("datasets", "import", shapes)
+    result = ydc("--json", "datasets", "stats", "shapes", "--plot", tmp_path / "s.png")
+    assert result.exit_code == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["images"] == {"train": 6, "val": 2, "test": 0}
+    assert sum(stats["instances_per_class"].values()) == stats["instances"] > 0
+    assert "sizes" not in stats and (tmp_path / "s.png").stat().st_size > 1000
+    assert ydc("datasets", "stats", "nope").exit_code == 3

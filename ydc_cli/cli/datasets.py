@@ -379,3 +379,41 @@ def dedupe(
     verb = "removed" if report.removed else "found"
     output.status(settings, f"{report.images} images: {report.duplicates} duplicate(s) in {len(report.groups)} "
                             f"group(s) {verb}")
+
+
+@app.command("stats")
+def stats(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the class histogram and box "
+                                                             "size and aspect distributions.")] = None,
+) -> None:
+    """Images per split, instances and images per class, backgrounds, boxes per image, box sizes."""
+    from ydc_cli.services.stats import dataset_stats, plot_stats
+
+    settings = settings_of(ctx)
+    result = run(ctx, lambda stores: dataset_stats(stores, name))
+    if plot is not None:
+        plot_stats(result, plot)
+    if settings.json:
+        output.emit_json({k: v for k, v in output.to_jsonable(result).items() if k not in ("sizes", "aspects")})
+        return
+    images = result.images
+    output.fields([
+        ("images", f"{sum(images.values())} (train {images['train']}, val {images['val']}, test {images['test']})"),
+        ("labeled", result.labeled_images),
+        ("backgrounds", f"{result.backgrounds_missing_label + result.backgrounds_empty_label} "
+                        f"({result.backgrounds_missing_label} without a label file, "
+                        f"{result.backgrounds_empty_label} empty)"),
+        ("boxes", f"{result.instances} ({result.boxes_per_image.mean:.2f} per image, "
+                  f"max {result.boxes_per_image.max:.0f})"),
+    ])
+    output.table(None, ["class", "instances", "images"],
+                 [(c, result.instances_per_class[c], result.images_per_class[c]) for c in result.instances_per_class])
+    output.table(None, ["distribution", "min", "p25", "median", "p75", "max"], [
+        (label, *(f"{getattr(d, q):.3f}" for q in ("min", "p25", "median", "p75", "max")))
+        for label, d in (("box size sqrt(w*h)", result.box_size), ("box width", result.box_width),
+                         ("box height", result.box_height), ("aspect w/h", result.aspect),
+                         ("boxes per image", result.boxes_per_image))])
+    if plot is not None:
+        output.status(settings, f"Wrote {plot}")
