@@ -9,7 +9,10 @@ train, 20 % val), then in each round times, one after the other:
 * saving the first ``--batch`` images with labels in one ``add_samples`` batch,
   on each backend (the persistence layer alone);
 * ``ydc datasets import`` of the whole folder, on each backend (the real CLI);
-* ``python -c pass`` and ``ydc --help``.
+* ``python -c pass`` and ``ydc --help``;
+* ultralytics' own scan of the folder (``check_det_dataset`` plus ``YOLODataset``
+  label caching, cache removed first, whole process) and ``ydc datasets
+  validate`` of the imported dataset on each backend.
 
 Prints each median and its ratio to its baseline's median.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,11 +35,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+os.environ.setdefault("YOLO_CONFIG_DIR", str(Path(tempfile.gettempdir()) / "ydc-bench-yolo-config"))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ydc_cli.persistence import Annotation, Sample, create_sqlite_stores, create_stores  # noqa: E402
 
 YDC = [sys.executable, "-m", "ydc_cli"]
+ULTRALYTICS_SCAN = """
+import sys
+from ultralytics.data import YOLODataset
+from ultralytics.data.utils import check_det_dataset
+data = check_det_dataset(sys.argv[1])
+for split in ("train", "val"):
+    YOLODataset(img_path=data[split], data=data, task="detect", imgsz=640, augment=False)
+"""
 
 
 def generate(folder: Path, n: int, size: int) -> None:
@@ -95,8 +110,22 @@ def cli_import(source: Path, work: Path, backend: str) -> float:
     return timed(lambda: subprocess.run(command, check=True), lambda: shutil.rmtree(data))
 
 
-def run_quiet(command: list[str]) -> None:
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+def run_quiet(command: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> None:
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if done.returncode not in ok_codes:
+        raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(command)}")
+
+
+def ultralytics_scan(source: Path) -> float:
+    for cache in source.glob("labels/*.cache"):
+        cache.unlink()
+    return timed(lambda: run_quiet([sys.executable, "-c", ULTRALYTICS_SCAN, str(source / "data.yaml")]))
+
+
+def validate(work: Path, backend: str) -> float:
+    data = work / f"validate-{backend}"
+    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "validate", "source"]
+    return timed(lambda: run_quiet(command))
 
 
 def main() -> None:
@@ -121,6 +150,9 @@ def main() -> None:
         ("ydc datasets import, sqlite", "cp -r", lambda s, w: cli_import(s, w, "sqlite")),
         ("python -c pass", "python -c pass", lambda s, w: timed(lambda: run_quiet([sys.executable, "-c", "pass"]))),
         ("ydc --help", "python -c pass", lambda s, w: timed(lambda: run_quiet([*YDC, "--help"]))),
+        ("ultralytics scan", "ultralytics scan", lambda s, w: ultralytics_scan(s)),
+        ("ydc datasets validate, filesystem", "ultralytics scan", lambda s, w: validate(w, "filesystem")),
+        ("ydc datasets validate, sqlite", "ultralytics scan", lambda s, w: validate(w, "sqlite")),
     ]
     with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd()) as tmp:
         work = Path(tmp)
@@ -131,6 +163,9 @@ def main() -> None:
             (part / sample.split).mkdir(parents=True, exist_ok=True)
             (part / sample.split / sample.filename).write_bytes(sample.data)
             (part / sample.split / (sample.filename[:-4] + ".txt")).write_text("0 0.5 0.5 0.1 0.1\n")
+        for backend in ("filesystem", "sqlite"):
+            run_quiet([*YDC, "--quiet", "--backend", backend, "--data-dir", str(work / f"validate-{backend}"),
+                       "datasets", "import", str(source)])
         megabytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) / 1e6
         print(f"{args.n} images with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds", file=sys.stderr)
         for round_number in range(args.rounds):
