@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A walk through ydc on one backend: import, inspect, add, export, re-import, models.
+# A walk through ydc on one backend: import, inspect, move, add, label, validate, split,
+# stats, export, re-import, merge, copy to the other backend, models.
 #   bash examples/quickstart.sh [filesystem|sqlite]
 # Uses the `ydc` on PATH (make demo puts .venv/bin first) and a temporary data folder.
 set -euo pipefail
@@ -9,6 +10,7 @@ python="${PYTHON:-python}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ydc-quickstart.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 export YDC_BACKEND="$backend" YDC_DATA_DIR="$work/data"
+if [ "$backend" = sqlite ]; then other=filesystem; else other=sqlite; fi
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
 "$python" "$here/make_shapes.py" "$work/shapes" --train 24 --val 8 >/dev/null
@@ -27,8 +29,17 @@ step ydc images get shapes test "$first" --output "$work"
 step ydc labels clear shapes test "$first"
 step ydc datasets prompts shapes --set circle=ball,disc --set square=box
 step ydc datasets classes shapes --rename square=box
+step ydc datasets validate shapes
+step ydc labels draw shapes test "$first" --output "$work/drawn.png"
+step ydc datasets split shapes --train 0.7 --val 0.2 --test 0.1 --seed 1 --stratify
+step ydc datasets stats shapes --plot "$work/stats.png"
+step ydc datasets dedupe shapes
 step ydc datasets export shapes --output "$work/out"
+step ydc datasets export shapes --format coco --output "$work/coco"
 step ydc datasets import "$work/out/shapes.zip" --name shapes-copy
+step ydc datasets merge shapes shapes-copy --into both
+step ydc datasets copy both --to-backend "$other" --to-data-dir "$work/other"
+step ydc --backend "$other" --data-dir "$work/other" datasets info both
 step ydc datasets list
 step ydc --json datasets info shapes-copy
 
