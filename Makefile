@@ -19,10 +19,11 @@ test: install
 	$(PY) -m pytest
 
 demo: install
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON=$(PY) bash examples/quickstart.sh filesystem
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON=$(PY) bash examples/demo.sh filesystem
 
 bench: install
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/train.py
 
 lint: install
 	$(PY) -m ruff check ydc_cli tests benchmarks examples

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ydc_cli import __version__
-from ydc_cli.cli import datasets, images, labels, models
+from ydc_cli.cli import datasets, images, labels, models, train
 from ydc_cli.cli.settings import Backend, Settings
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(images.app, name="images")
 app.add_typer(labels.app, name="labels")
 app.add_typer(models.app, name="models")
+app.add_typer(train.app, name="train")
 
 
 def _version(value: bool) -> None:

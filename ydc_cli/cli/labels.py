@@ -101,3 +101,43 @@ def draw(
         output.emit_json({"path": target, "boxes": boxes})
     else:
         typer.echo(str(target))
+
+
+@app.command("auto")
+def auto(
+    ctx: typer.Context,
+    dataset: DatasetArg,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Registered model (default: the active one).")]
+    = None,
+    split: Annotated[str | None, typer.Option("--split", "-s", help="Only this split.")] = None,
+    conf: Annotated[float, typer.Option("--conf", help="Keep predictions at or above this confidence.")] = 0.25,
+    only_unlabeled: Annotated[bool, typer.Option("--only-unlabeled", help="Leave images that have a label "
+                                                                          "file alone.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be labelled; write nothing.")]
+    = False,
+) -> None:
+    """Label images with a registered model's predictions, all in one change."""
+    from ydc_cli.services.autolabel import auto_label
+    from ydc_cli.training.ultralytics_adapter import UltralyticsPredictor
+
+    settings = settings_of(ctx)
+    if not 0.0 <= conf <= 1.0:
+        fail(settings, 2, "usage", f"--conf must be between 0 and 1, got {conf}")
+
+    async def go(stores):
+        info = await stores.dataset.get(dataset)
+        total = (sum(info.num_images.values()) if split is None else info.num_images.get(split)) if info else None
+        with output.progress(settings, f"Labelling {dataset}", total) as advance:
+            return await auto_label(stores, dataset, UltralyticsPredictor, model, split, conf, only_unlabeled,
+                                    dry_run, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+    else:
+        verb = "would label" if dry_run else "labelled"
+        output.status(settings, f"{report.model} {verb} {report.labeled} of {report.images} image(s) with "
+                                f"{report.boxes} box(es); {report.without_boxes} without a box left unlabeled; "
+                                f"kept {report.kept_existing} existing label(s)"
+                                + (f"; {report.unknown_class_boxes} box(es) of classes the dataset lacks"
+                                   if report.unknown_class_boxes else ""))

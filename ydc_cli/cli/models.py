@@ -52,8 +52,27 @@ def list_models(ctx: typer.Context) -> None:
 
 @app.command("show")
 def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
-    """Show one model."""
-    _show(settings_of(ctx), run(ctx, lambda stores: _get(stores, name)))
+    """Show one model, with its training configuration and per-epoch metrics when ydc trained it."""
+    settings = settings_of(ctx)
+
+    async def load(stores):
+        return await _get(stores, name), await stores.model.get_training_record(name)
+
+    info, record = run(ctx, load)
+    if settings.json:
+        output.emit_json({**output.to_jsonable(info), "training": record})
+        return
+    output.fields(_rows(info))
+    if record:
+        config = record.get("config", {})
+        output.fields([("trained with", ", ".join(f"{k}={config[k]}" for k in
+                                                  ("epochs", "imgsz", "batch", "device", "patience") if k in config))])
+        epochs = record.get("epochs", [])
+        if epochs:
+            keys = [k for k in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50(B)",
+                                "metrics/mAP50-95(B)") if k in epochs[0]]
+            output.table(None, ["epoch", *(k.split("/")[1].removesuffix("(B)") for k in keys)],
+                         [(e.get("epoch"), *(f"{e[k]:.4f}" for k in keys)) for e in epochs])
 
 
 @app.command("add")

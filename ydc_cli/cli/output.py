@@ -62,15 +62,16 @@ def status(settings: Settings, message: str) -> None:
         sys.stderr.write(message + "\n")
 
 
-def _interactive_stderr(settings: Settings) -> bool:
+def interactive(settings: Settings) -> bool:
+    """True when progress bars may be drawn: a terminal on stderr, and neither --quiet nor --json."""
     return not (settings.quiet or settings.json) and sys.stderr.isatty()
 
 
 @contextlib.contextmanager
-def progress(settings: Settings, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A Rich progress bar on stderr, only on a terminal; yields ``advance(n)``."""
-    if not _interactive_stderr(settings):
-        yield lambda n=1: None
+def progress(settings: Settings, description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr, only on a terminal; yields ``advance(n=1, description=None)``."""
+    if not interactive(settings):
+        yield lambda n=1, description=None: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -78,7 +79,13 @@ def progress(settings: Settings, description: str, total: int | None) -> Iterato
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1, description: str | None = None) -> None:
+            if description is not None:
+                bar.update(task, description=description)
+            bar.advance(task, n)
+
+        yield advance
 
 
 def confirm(settings: Settings, question: str, yes: bool) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 
 from ydc_cli.persistence.models import ModelInfo
 
+TRAINING_RECORD = "training.json"
+
 
 class ModelStore(ABC):
     """Registers weights files under a name and tracks the one active model.
@@ -64,6 +66,30 @@ class ModelStore(ABC):
     @abstractmethod
     async def get_active(self) -> ModelInfo | None:
         """The active model, or ``None``."""
+
+    async def save_training_record(self, name: str, record: dict[str, Any]) -> Path:
+        """Store a training run's configuration and per-epoch metrics beside the weights.
+
+        Raises:
+            FileNotFoundError: no such model.
+        """
+        import json
+
+        from ydc_cli.persistence.fileio import atomic_write
+
+        target = (await self.load(name)).parent / TRAINING_RECORD
+        atomic_write(target, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        return target
+
+    async def get_training_record(self, name: str) -> dict[str, Any] | None:
+        """The stored training record of a model, or None when it was not trained by ydc."""
+        import json
+
+        try:
+            path = (await self.load(name)).parent / TRAINING_RECORD
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
 
     async def export_zip(self, name: str, output_dir: Path) -> Path:
         """Write ``<output_dir>/<name>.zip`` holding ``best.pt`` and ``model_meta.json``.
