@@ -10,6 +10,7 @@ train, 20 % val), then in each round times, one after the other:
   on each backend (the persistence layer alone);
 * ``ydc datasets import`` of the whole folder, on each backend (the real CLI);
 * ``python -c pass`` and ``ydc --help``;
+* materialising the SQLite copy to a YOLO folder for training (cold cache);
 * ultralytics' own scan of the folder (``check_det_dataset`` plus ``YOLODataset``
   label caching, cache removed first, whole process) and ``ydc datasets
   validate`` of the imported dataset on each backend.
@@ -122,6 +123,22 @@ def ultralytics_scan(source: Path) -> float:
     return timed(lambda: run_quiet([sys.executable, "-c", ULTRALYTICS_SCAN, str(source / "data.yaml")]))
 
 
+def materialize(work: Path) -> float:
+    """Materialise the SQLite dataset to a YOLO folder for training, cold cache."""
+    from ydc_cli.persistence import create_sqlite_stores
+    from ydc_cli.services.training import prepare_dataset
+
+    root = work / "validate-sqlite"
+    shutil.rmtree(root / "cache", ignore_errors=True)
+    stores = create_sqlite_stores(root / "ydc.db", root / "models")
+    started = time.perf_counter()
+    asyncio.run(prepare_dataset(stores, "source", root / "cache"))
+    elapsed = time.perf_counter() - started
+    stores.close()
+    shutil.rmtree(root / "cache", ignore_errors=True)
+    return elapsed
+
+
 def validate(work: Path, backend: str) -> float:
     data = work / f"validate-{backend}"
     command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "validate", "source"]
@@ -153,6 +170,7 @@ def main() -> None:
         ("ultralytics scan", "ultralytics scan", lambda s, w: ultralytics_scan(s)),
         ("ydc datasets validate, filesystem", "ultralytics scan", lambda s, w: validate(w, "filesystem")),
         ("ydc datasets validate, sqlite", "ultralytics scan", lambda s, w: validate(w, "sqlite")),
+        ("sqlite materialize for training", "cp -r", lambda s, w: materialize(w)),
     ]
     with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd()) as tmp:
         work = Path(tmp)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ydc_cli.domain.errors import ConflictError, InvalidDatasetError, NotFoundError
+from ydc_cli.domain.errors import InvalidDatasetError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.persistence import Annotation, Sample, Stores, fileio
 
@@ -24,15 +24,10 @@ async def export_coco(
     stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
 ) -> Path:
     """Write ``<output_dir>/<name>/`` as a COCO dataset; it appears complete or not at all."""
-    info = await stores.dataset.get(name)
-    if info is None:
-        raise NotFoundError(f"no such dataset ({name})")
-    output_dir = Path(output_dir).absolute()
-    target = output_dir / name
-    if target.exists():
-        raise ConflictError(f"the export folder already exists ({target})")
-    with fileio.storage_errors(output_dir):
-        output_dir.mkdir(parents=True, exist_ok=True)
+    from ydc_cli.services.exporting import export_target
+
+    info, target = await export_target(stores, name, output_dir)
+    output_dir = target.parent
     categories = [{"id": i + 1, "name": c, "supercategory": ""} for i, c in enumerate(info.classes)]
     documents: dict[str, dict] = {}
     written: list[Path] = []

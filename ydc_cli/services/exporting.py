@@ -9,7 +9,7 @@ from pathlib import Path
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text
-from ydc_cli.persistence import Stores, fileio
+from ydc_cli.persistence import DatasetInfo, Stores, fileio
 from ydc_cli.persistence.yamlio import dump_yaml
 
 
@@ -26,10 +26,8 @@ async def export_dataset(
     return await export_yolo_folder(stores, name, output_dir, on_sample)
 
 
-async def export_yolo_folder(
-    stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
-) -> Path:
-    """Write ``<output_dir>/<name>/`` in the YOLO layout; it appears complete or not at all.
+async def export_target(stores: Stores, name: str, output_dir: Path) -> tuple[DatasetInfo, Path]:
+    """The dataset and the new folder ``<output_dir>/<name>`` an export will write (``output_dir`` made).
 
     Raises:
         NotFoundError: no such dataset.
@@ -44,6 +42,20 @@ async def export_yolo_folder(
         raise ConflictError(f"the export folder already exists ({target})")
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
+    return info, target
+
+
+async def export_yolo_folder(
+    stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
+) -> Path:
+    """Write ``<output_dir>/<name>/`` in the YOLO layout; it appears complete or not at all.
+
+    Raises:
+        NotFoundError: no such dataset.
+        ConflictError: the target folder exists.
+    """
+    info, target = await export_target(stores, name, output_dir)
+    output_dir = target.parent
     prompts = await stores.dataset.get_prompts(name)
     with fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target):
         for kind in ("images", "labels"):
