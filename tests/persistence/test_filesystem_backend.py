@@ -157,3 +157,36 @@ async def test_a_crash_in_the_middle_of_a_swap_is_finished(fs, tmp_path):
     assert [(i.split, i.filename, i.has_labels) for i in listed] == [("val", "x.jpg", True), ("val", "x.png", True)]
     assert await fs.image.load_bytes("d", "val", "x.jpg") == jpeg(seed=1)
     assert not dead.exists()
+
+
+async def test_a_change_interrupted_after_commit_is_kept_and_finished(fs, tmp_path, monkeypatch):
+    from ydc_cli.persistence.filesystem import journal
+
+    await fs.dataset.create("d", ["a"])
+    real_apply = journal.apply
+
+    def interrupted(stage, root):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal, "apply", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        await fs.dataset.add_samples("d", [sample("a.jpg", annotations=[box()])])
+    monkeypatch.setattr(journal, "apply", real_apply)
+    stages = list((tmp_path / "datasets" / "d").glob(".ydc-staging-*"))
+    assert len(stages) == 1 and (stages[0] / COMMIT_MARKER).exists()
+    listed = await fs.image.list("d")
+    assert [(i.filename, i.has_labels) for i in listed] == [("a.jpg", True)]
+    assert not list((tmp_path / "datasets" / "d").glob(".ydc-staging-*"))
+
+
+async def test_a_change_interrupted_before_commit_leaves_nothing(fs, tmp_path):
+    await fs.dataset.create("d", ["a"])
+
+    def samples():
+        yield sample("a.jpg")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        await fs.dataset.add_samples("d", samples())
+    assert not list((tmp_path / "datasets" / "d").glob(".ydc-staging-*"))
+    assert await fs.image.list("d") == []

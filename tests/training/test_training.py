@@ -164,3 +164,25 @@ def test_demo_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "demo finished on the sqlite backend" in done.stderr
     assert "Registered model shapes-demo" in done.stderr
+
+
+@pytest.mark.parametrize("signum, code, backend", [(2, 130, "filesystem"), (15, 143, "sqlite")])
+def test_interrupted_training_leaves_the_registry_as_it_was(tmp_path, signum, code, backend):
+    import os
+    import signal
+
+    env = {**os.environ, "YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}
+    ydc = [sys.executable, "-m", "ydc_cli"]
+    subprocess.run([*ydc, "datasets", "import", _shapes(tmp_path / "shapes")], env=env, check=True,
+                   capture_output=True)
+    process = subprocess.Popen([*ydc, "train", "run", "shapes", "--epochs", "50", "--imgsz", "64", "--batch", "8",
+                                "--name", "stopped"], env=env, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:
+        if line.startswith("epoch 1/50"):
+            break
+    process.send_signal(signal.Signals(signum))
+    rest = process.stderr.read()
+    assert process.wait(timeout=120) == code
+    assert rest.strip().splitlines()[-1] == ("Error: interrupted" if code == 130 else "Error: terminated")
+    listed = subprocess.run([*ydc, "--json", "models", "list"], env=env, capture_output=True, text=True)
+    assert json.loads(listed.stdout) == []

@@ -247,21 +247,29 @@ class FileLock:
 
 
 @contextlib.contextmanager
-def staging_dir(parent: Path) -> Iterator[Path]:
+def staging_dir(parent: Path, keep_if: str | None = None) -> Iterator[Path]:
     """A fresh folder inside ``parent``, locked while the writer lives.
 
     The caller renames what it needs out of it; whatever is left is removed on
-    exit. If the process dies, ``sweep_staging`` removes it later.
+    exit, except when the block fails after creating the marker ``keep_if``
+    (a committed change interrupted while it was applied): that folder stays
+    for the next command to finish. If the process dies, the folder is swept
+    or finished later.
     """
     path = parent / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
     with storage_errors(parent):
         path.mkdir()
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    keep = False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield path
+    except BaseException:
+        keep = keep_if is not None and (path / keep_if).exists()
+        raise
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
         os.close(fd)
 
 

@@ -82,7 +82,7 @@ def journal(root: Path) -> Iterator[Journal]:
 
     If the block raises before ``commit``, nothing in ``root`` has changed.
     """
-    with fileio.storage_errors(root), fileio.staging_dir(root) as stage:
+    with fileio.storage_errors(root), fileio.staging_dir(root, keep_if=COMMIT_MARKER) as stage:
         yield Journal(root, stage)
 
 
