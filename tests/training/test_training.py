@@ -186,3 +186,26 @@ def test_interrupted_training_leaves_the_registry_as_it_was(tmp_path, signum, co
     assert rest.strip().splitlines()[-1] == ("Error: interrupted" if code == 130 else "Error: terminated")
     listed = subprocess.run([*ydc, "--json", "models", "list"], env=env, capture_output=True, text=True)
     assert json.loads(listed.stdout) == []
+
+
+def test_train_errors_without_ultralytics_and_with_bad_labels(tmp_path):
+    import os
+
+    blocker = tmp_path / "blocker" / "ultralytics"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('blocked for this test')\n")
+    env = {**os.environ, "YDC_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": f"{tmp_path / 'blocker'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    ydc = [sys.executable, "-m", "ydc_cli"]
+    subprocess.run([*ydc, "datasets", "import", _shapes(tmp_path / "shapes")], env=env, check=True,
+                   capture_output=True)
+    missing = subprocess.run([*ydc, "train", "run", "shapes", "--epochs", "1"], env=env, capture_output=True,
+                             text=True)
+    assert missing.returncode == 1
+    assert missing.stderr == ("Error: ultralytics is not installed: install the train extra "
+                              "(pip install 'ydc[train]')\n")
+    label = next((tmp_path / "data" / "datasets" / "shapes" / "labels" / "train").glob("*.txt"))
+    label.write_text("7 0.5 0.5 0.1 0.1\n")
+    bad = subprocess.run([*ydc, "train", "run", "shapes", "--epochs", "1"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 5
+    assert bad.stderr == f"Error: class id 7 is out of range for 2 classes (0..1) (train/{label.name}:1)\n"
