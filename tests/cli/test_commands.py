@@ -442,3 +442,13 @@ def test_stats_command(ydc, shapes, tmp_path):
     assert sum(stats["instances_per_class"].values()) == stats["instances"] > 0
     assert "sizes" not in stats and (tmp_path / "s.png").stat().st_size > 1000
     assert ydc("datasets", "stats", "nope").exit_code == 3
+
+
+def test_names_that_look_like_markup_are_shown_as_they_are(ydc, tmp_path):
+    ydc("datasets", "create", "d", "--classes", "[bold]x[/],[/]")
+    (tmp_path / "[red]odd.jpg").write_bytes(jpeg())
+    assert ydc("images", "add", "d", tmp_path / "[red]odd.jpg").exit_code == 0
+    listed = ydc("images", "list", "d")
+    assert listed.exit_code == 0 and "[red]odd.jpg" in listed.stdout
+    classes = ydc("datasets", "classes", "d")
+    assert classes.exit_code == 0 and "[bold]x[/]" in classes.stdout

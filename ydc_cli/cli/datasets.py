@@ -392,9 +392,13 @@ def stats(
     from ydc_cli.services.stats import dataset_stats, plot_stats
 
     settings = settings_of(ctx)
-    result = run(ctx, lambda stores: dataset_stats(stores, name))
-    if plot is not None:
-        plot_stats(result, plot)
+    async def go(stores):
+        found = await dataset_stats(stores, name)
+        if plot is not None:
+            plot_stats(found, plot)
+        return found
+
+    result = run(ctx, go)
     if settings.json:
         output.emit_json({k: v for k, v in output.to_jsonable(result).items() if k not in ("sizes", "aspects")})
         return

@@ -94,11 +94,16 @@ def get(
     from ydc_cli.persistence.fileio import atomic_write
 
     settings = settings_of(ctx)
-    data = run(ctx, lambda stores: stores.image.load_bytes(dataset, split, filename))
     target = output_path / filename if output_path.is_dir() else output_path
     if not target.parent.is_dir():
         fail(settings, 3, "not_found", f"no such folder ({target.parent})")
-    atomic_write(target, data)
+
+    async def go(stores):
+        data = await stores.image.load_bytes(dataset, split, filename)
+        atomic_write(target, data)
+        return data
+
+    data = run(ctx, go)
     if settings.json:
         output.emit_json({"path": target, "size_bytes": len(data)})
     else:

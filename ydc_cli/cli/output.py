@@ -35,13 +35,17 @@ def emit_json(value: Any) -> None:
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A Rich table on stdout."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from ydc_cli.domain.names import printable
 
     grid = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+        # File and class names come from users: never let them act as Rich markup or terminal codes.
+        grid.add_row(*("" if cell is None else escape(printable(str(cell))) for cell in row))
     Console(highlight=False).print(grid)
 
 
@@ -50,10 +54,12 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    from ydc_cli.domain.names import printable
+
     console = Console(highlight=False)
     width = max(len(key) for key, _ in pairs)
     for key, value in pairs:
-        console.print(f"[bold]{key.ljust(width)}[/bold]  {escape(str(value))}")
+        console.print(f"[bold]{key.ljust(width)}[/bold]  {escape(printable(str(value)))}")
 
 
 def status(settings: Settings, message: str) -> None:
