@@ -9,13 +9,17 @@ train, 20 % val), then in each round times, one after the other:
 * saving the first ``--batch`` images with labels in one ``add_samples`` batch,
   on each backend (the persistence layer alone);
 * ``ydc datasets import`` of the whole folder, on each backend (the real CLI);
-* ``python -c pass`` and ``ydc --help``;
+* ``python -c pass``, a one-command Typer app's ``--help`` (the floor of any Typer
+  CLI), ``ydc --help`` and ``ydc datasets list`` over 10 datasets;
+* ``zip -r -0`` of the stored dataset folder and ``ydc datasets export`` (zip) on
+  each backend;
 * materialising the SQLite copy to a YOLO folder for training (cold cache);
 * ultralytics' own scan of the folder (``check_det_dataset`` plus ``YOLODataset``
   label caching, cache removed first, whole process) and ``ydc datasets
   validate`` of the imported dataset on each backend.
 
-Prints each median and its ratio to its baseline's median.
+Prints each median, its ratio to its baseline's median, and the peak RSS of
+the commands run as processes.
 """
 
 from __future__ import annotations
@@ -80,6 +84,33 @@ def samples(folder: Path, limit: int):
         yield Sample(image.name, image.parent.name, image.read_bytes(), boxes)
 
 
+PEAK_RSS_MB: dict[str, float] = {}
+HAVE_TIME = Path("/usr/bin/time").is_file()
+ONE_COMMAND_APP = """
+import typer
+app = typer.Typer()
+@app.command()
+def hello(name: str = "world") -> None:
+    \"\"\"Say hello.\"\"\"
+    print(name)
+app()
+"""
+
+
+def child(command: list[str], label: str) -> float:
+    """Run a command; returns its wall time and records its peak RSS (GNU time's %M) under ``label``."""
+    wrapped = ["/usr/bin/time", "-f", "ydc-bench-rss %M", *map(str, command)] if HAVE_TIME else command
+    started = time.perf_counter()
+    done = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(map(str, command))}")
+    for line in done.stderr.splitlines():
+        if line.startswith("ydc-bench-rss "):
+            PEAK_RSS_MB[label] = max(PEAK_RSS_MB.get(label, 0.0), int(line.split()[1]) / 1024)
+    return elapsed
+
+
 def timed(action: Callable[[], object], cleanup: Callable[[], object] = lambda: None) -> float:
     started = time.perf_counter()
     action()
@@ -108,7 +139,9 @@ def batch_save(source: Path, work: Path, backend: str, limit: int) -> float:
 def cli_import(source: Path, work: Path, backend: str) -> float:
     data = work / f"cli-{backend}"
     command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "import", str(source)]
-    return timed(lambda: subprocess.run(command, check=True), lambda: shutil.rmtree(data))
+    elapsed = child(command, f"ydc datasets import, {backend}")
+    shutil.rmtree(data)
+    return elapsed
 
 
 def run_quiet(command: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> None:
@@ -120,7 +153,7 @@ def run_quiet(command: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> None:
 def ultralytics_scan(source: Path) -> float:
     for cache in source.glob("labels/*.cache"):
         cache.unlink()
-    return timed(lambda: run_quiet([sys.executable, "-c", ULTRALYTICS_SCAN, str(source / "data.yaml")]))
+    return child([sys.executable, "-c", ULTRALYTICS_SCAN, str(source / "data.yaml")], "ultralytics scan")
 
 
 def materialize(work: Path) -> float:
@@ -142,7 +175,24 @@ def materialize(work: Path) -> float:
 def validate(work: Path, backend: str) -> float:
     data = work / f"validate-{backend}"
     command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "validate", "source"]
-    return timed(lambda: run_quiet(command))
+    return child(command, f"ydc datasets validate, {backend}")
+
+
+def zip_store(work: Path) -> float:
+    folder = work / "validate-filesystem" / "datasets"
+    target = work / "store.zip"
+    elapsed = child(["bash", "-c", f"cd {folder} && zip -q -r -0 {target} source"], "zip -r -0")
+    target.unlink()
+    return elapsed
+
+
+def export_zip(work: Path, backend: str) -> float:
+    out = work / f"export-{backend}"
+    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(work / f"validate-{backend}"), "datasets",
+               "export", "source", "--output", str(out)]
+    elapsed = child(command, f"ydc datasets export zip, {backend}")
+    shutil.rmtree(out)
+    return elapsed
 
 
 def main() -> None:
@@ -165,8 +215,15 @@ def main() -> None:
                             lambda: shutil.rmtree(w / "copy"))),
         ("ydc datasets import, filesystem", "cp -r", lambda s, w: cli_import(s, w, "filesystem")),
         ("ydc datasets import, sqlite", "cp -r", lambda s, w: cli_import(s, w, "sqlite")),
-        ("python -c pass", "python -c pass", lambda s, w: timed(lambda: run_quiet([sys.executable, "-c", "pass"]))),
-        ("ydc --help", "python -c pass", lambda s, w: timed(lambda: run_quiet([*YDC, "--help"]))),
+        ("python -c pass", "python -c pass", lambda s, w: child([sys.executable, "-c", "pass"], "python -c pass")),
+        ("one-command Typer app --help", "one-command Typer app --help",
+         lambda s, w: child([sys.executable, str(w / "one.py"), "--help"], "one-command Typer app --help")),
+        ("ydc --help", "one-command Typer app --help", lambda s, w: child([*YDC, "--help"], "ydc --help")),
+        ("ydc datasets list, 10 datasets", "one-command Typer app --help",
+         lambda s, w: child([*YDC, "--data-dir", str(w / "ten"), "datasets", "list"], "ydc datasets list")),
+        ("zip -r -0", "zip -r -0", lambda s, w: zip_store(w)),
+        ("ydc datasets export zip, filesystem", "zip -r -0", lambda s, w: export_zip(w, "filesystem")),
+        ("ydc datasets export zip, sqlite", "zip -r -0", lambda s, w: export_zip(w, "sqlite")),
         ("ultralytics scan", "ultralytics scan", lambda s, w: ultralytics_scan(s)),
         ("ydc datasets validate, filesystem", "ultralytics scan", lambda s, w: validate(w, "filesystem")),
         ("ydc datasets validate, sqlite", "ultralytics scan", lambda s, w: validate(w, "sqlite")),
@@ -184,17 +241,21 @@ def main() -> None:
         for backend in ("filesystem", "sqlite"):
             run_quiet([*YDC, "--quiet", "--backend", backend, "--data-dir", str(work / f"validate-{backend}"),
                        "datasets", "import", str(source)])
+        (work / "one.py").write_text(ONE_COMMAND_APP)
+        for index in range(10):
+            run_quiet([*YDC, "--data-dir", str(work / "ten"), "datasets", "create", f"d{index}", "--classes", "a,b"])
         megabytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) / 1e6
         print(f"{args.n} images with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds", file=sys.stderr)
         for round_number in range(args.rounds):
             for name, _, measure in measures:
                 timings.setdefault(name, []).append(measure(source, work))
             print(f"round {round_number + 1} done", file=sys.stderr)
-    print(f"{'operation':<36} {'median':>9}  {'ratio':>6}  baseline")
+    print(f"{'operation':<38} {'median':>9}  {'ratio':>6}  {'peak RSS':>9}  baseline")
     for name, baseline, _ in measures:
         median = statistics.median(timings[name])
         base = statistics.median(timings[baseline])
-        print(f"{name:<36} {median:>8.3f}s  {median / base:>5.2f}x  {baseline}")
+        rss = next((f"{v:.0f} MB" for k, v in PEAK_RSS_MB.items() if name.startswith(k)), "-")
+        print(f"{name:<38} {median:>8.3f}s  {median / base:>5.2f}x  {rss:>9}  {baseline}")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,8 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
         if marker == 0xDA:
             if size is None:
                 raise ValueError("scan before frame header")
-            if data.find(b"\xff\xd9", pos + 2 + length) == -1:
+            # Searched from the end: the marker is normally the last two bytes.
+            if data.rfind(b"\xff\xd9", pos + 2 + length) == -1:
                 raise ValueError("truncated: no end-of-image marker")
             return size
         pos += 2 + length
