@@ -14,8 +14,20 @@ from ydc_cli.cli.settings import Backend, Settings
 app = typer.Typer(help="Create, inspect, import and export datasets.", no_args_is_help=True)
 
 
-def _split_classes(text: str) -> list[str]:
+def _comma_list(text: str) -> list[str]:
+    """Items of a comma-separated option, stripped, empty ones dropped."""
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _key_values(settings, items: list[str] | None, option: str, form: str) -> list[tuple[str, str]]:
+    """Split repeated ``KEY=VALUE`` options; a usage error (exit 2) names the bad one."""
+    pairs = []
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(settings, 2, "usage", f"{option} takes {form}, got {item!r}")
+        pairs.append((key, value))
+    return pairs
 
 
 def _info_rows(info) -> list[tuple[str, object]]:
@@ -36,7 +48,7 @@ def create(
 ) -> None:
     """Create an empty dataset with the given classes."""
     settings = settings_of(ctx)
-    info = run(ctx, lambda stores: stores.dataset.create(name, _split_classes(classes)))
+    info = run(ctx, lambda stores: stores.dataset.create(name, _comma_list(classes)))
     if settings.json:
         output.emit_json(info)
     else:
@@ -171,13 +183,8 @@ def classes(
     from ydc_cli.services.classes import change_classes
 
     settings = settings_of(ctx)
-    renames = []
-    for item in rename or []:
-        old, sep, new = item.partition("=")
-        if not sep:
-            fail(settings, 2, "usage", f"--rename takes OLD=NEW, got {item!r}")
-        renames.append((old, new))
-    order = _split_classes(reorder) if reorder is not None else None
+    renames = _key_values(settings, rename, "--rename", "OLD=NEW")
+    order = _comma_list(reorder) if reorder is not None else None
     result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames, remove or [], remap_to, order))
     if settings.json:
         output.emit_json({"dataset": name, "classes": result.classes, "remapped_boxes": result.remapped_boxes,
@@ -200,12 +207,8 @@ def prompts(
     from ydc_cli.services.classes import change_prompts
 
     settings = settings_of(ctx)
-    pairs = []
-    for item in set_ or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            fail(settings, 2, "usage", f"--set takes CLASS=prompt1,prompt2, got {item!r}")
-        pairs.append((key, [p.strip() for p in value.split(",") if p.strip()]))
+    pairs = [(key, _comma_list(value)) for key, value in _key_values(settings, set_, "--set",
+                                                                        "CLASS=prompt1,prompt2")]
     result, class_names = run(ctx, lambda stores: change_prompts(stores, name, pairs, file))
     if settings.json:
         output.emit_json({"dataset": name, "prompts": result})
