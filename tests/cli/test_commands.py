@@ -452,3 +452,30 @@ def test_names_that_look_like_markup_are_shown_as_they_are(ydc, tmp_path):
     assert listed.exit_code == 0 and "[red]odd.jpg" in listed.stdout
     classes = ydc("datasets", "classes", "d")
     assert classes.exit_code == 0 and "[bold]x[/]" in classes.stdout
+
+
+def test_yaml_class_names_are_kept_as_written(ydc, tmp_path):
+    folder = tmp_path / "words"
+    (folder / "images" / "train").mkdir(parents=True)
+    (folder / "images" / "val").mkdir(parents=True)
+    (folder / "images" / "train" / "a.jpg").write_bytes(jpeg())
+    (folder / "data.yaml").write_text("names: [yes, no, null, on, 'off', 3]\n")
+    result = ydc("--json", "datasets", "import", folder)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["dataset"]["classes"] == ["yes", "no", "null", "on", "off", "3"]
+    assert json.loads(ydc("--json", "datasets", "info", "words").stdout)["classes"][:3] == ["yes", "no", "null"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("names: !!python/object/apply:os.system ['touch pwned']\n", "invalid YAML"),
+    ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nnames: [*b, *b]\n", "class name must be text"),
+    ("names: [a]\n" + "# padding\n" * 200_000, "larger than"),
+])
+def test_hostile_data_yaml_is_refused(ydc, tmp_path, text, message):
+    folder = tmp_path / "evil"
+    (folder / "images" / "train").mkdir(parents=True)
+    (folder / "data.yaml").write_text(text)
+    result = ydc("datasets", "import", folder)
+    assert result.exit_code == 5 and message in result.stderr
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+    assert json.loads(ydc("--json", "datasets", "list").stdout) == []

@@ -100,7 +100,7 @@ def read_dataset_zip(zip_path: Path) -> Iterator[DatasetArchive]:
         root = _find_root(members)
         by_name = {info.filename: info for info in members}
         yaml_info = by_name[root + "data.yaml"] if root + "data.yaml" in by_name else _yaml_at(members, root)
-        data = parse_yaml(_read_member(archive, yaml_info), yaml_info.filename)
+        data = parse_yaml(_read_member(archive, yaml_info), yaml_info.filename, literal=True)
         classes = datayaml.classes_from(data, yaml_info.filename)
         prompts: dict[int, list[str]] = {}
         if root + "prompts.yaml" in by_name:

@@ -7,9 +7,30 @@ from typing import Any
 from ydc_cli.domain.datayaml import MAX_YAML_BYTES
 from ydc_cli.domain.errors import InvalidDatasetError
 
+_LITERAL_LOADERS: dict[type, type] = {}
 
-def parse_yaml(text: bytes | str, source: str) -> Any:
+
+def _literal_loader(base: type) -> type:
+    """A safe loader that reads ``yes``, ``no``, ``on``, ``off`` and ``null`` as the text written.
+
+    Class names like ``yes`` or ``null`` must stay names: YAML 1.1 would turn
+    them into booleans and None.
+    """
+    if base not in _LITERAL_LOADERS:
+        resolvers = {
+            first: [(tag, regexp) for tag, regexp in entries
+                    if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")]
+            for first, entries in base.yaml_implicit_resolvers.items()
+        }
+        _LITERAL_LOADERS[base] = type("LiteralLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+    return _LITERAL_LOADERS[base]
+
+
+def parse_yaml(text: bytes | str, source: str, *, literal: bool = False) -> Any:
     """Parse YAML text with the safe loader; nothing in it is ever executed.
+
+    With ``literal``, booleans and nulls are read as the words written (for
+    data.yaml, whose class names may be ``yes`` or ``null``).
 
     Raises:
         InvalidDatasetError: too large, or not valid YAML.
@@ -19,6 +40,8 @@ def parse_yaml(text: bytes | str, source: str) -> Any:
     if len(text) > MAX_YAML_BYTES:
         raise InvalidDatasetError(f"YAML file is larger than {MAX_YAML_BYTES:,} bytes ({source})")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if literal:
+        loader = _literal_loader(loader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
     except yaml.YAMLError as exc:

@@ -187,7 +187,7 @@ async def import_yolo_folder(
 ) -> ImportReport:
     """Import a YOLO folder (its data.yaml, images and labels); the source is only read."""
     yaml_path = _find_yaml(folder)
-    data = parse_yaml(yaml_path.read_bytes(), str(yaml_path))
+    data = parse_yaml(yaml_path.read_bytes(), str(yaml_path), literal=True)
     classes = datayaml.classes_from(data, str(yaml_path))
     prompts: dict[int, list[str]] = {}
     if (folder / "prompts.yaml").is_file():
@@ -220,7 +220,7 @@ def count_files(path: Path) -> int | None:
         return None
     try:
         yaml_path = _find_yaml(path)
-        data = parse_yaml(yaml_path.read_bytes(), str(yaml_path))
+        data = parse_yaml(yaml_path.read_bytes(), str(yaml_path), literal=True)
     except (InvalidDatasetError, OSError):
         return None
     return len(_plan(path, data)[0]) if isinstance(data, dict) else None

@@ -86,7 +86,7 @@ def lock_for(dataset_dir: Path) -> fileio.FileLock:
 def read_classes(dataset_dir: Path) -> list[str]:
     """The class list from the dataset's data.yaml."""
     source = dataset_dir / "data.yaml"
-    return datayaml.classes_from(parse_yaml(source.read_bytes(), str(source)), str(source))
+    return datayaml.classes_from(parse_yaml(source.read_bytes(), str(source), literal=True), str(source))
 
 
 def read_created_at(dataset_dir: Path) -> float:
