@@ -1,0 +1,91 @@
+"""Concurrent writers lose nothing: 8 real `ydc` processes at once, on both backends."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import jpeg
+
+YDC = [sys.executable, "-m", "ydc_cli"]
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+WRITERS = 8
+
+
+@pytest.fixture(params=["filesystem", "sqlite"])
+def env(request, tmp_path):
+    return {**os.environ, "YDC_BACKEND": request.param, "YDC_DATA_DIR": str(tmp_path / "data")}
+
+
+def _all(processes):
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
+    assert [code for code, _ in results] == [0] * len(processes), [err for _, err in results]
+    assert not any("Traceback" in err or "locked" in err for _, err in results)
+
+
+def _json(env, *args):
+    return json.loads(subprocess.run([*YDC, "--json", *args], env=env, capture_output=True, text=True).stdout)
+
+
+def test_writers_adding_images_to_one_dataset(env, tmp_path):
+    subprocess.run([*YDC, "datasets", "create", "d", "--classes", "a"], env=env, check=True, capture_output=True)
+    processes = []
+    for writer in range(WRITERS):
+        source = tmp_path / f"source{writer}"
+        source.mkdir()
+        for i in range(5):
+            (source / f"w{writer}_{i}.jpg").write_bytes(jpeg(seed=writer * 10 + i))
+            (source / f"w{writer}_{i}.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+        processes.append(subprocess.Popen([*YDC, "images", "add", "d", source], env=env, stderr=subprocess.PIPE,
+                                          text=True))
+    _all(processes)
+    listed = _json(env, "images", "list", "d")
+    assert len(listed) == WRITERS * 5 and all(i["has_labels"] for i in listed)
+
+
+def test_writers_registering_models(env, tmp_path):
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"weights")
+    _all([subprocess.Popen([*YDC, "models", "add", f"m{writer}", weights], env=env, stderr=subprocess.PIPE,
+                           text=True) for writer in range(WRITERS)])
+    assert sorted(m["name"] for m in _json(env, "models", "list")) == [f"m{w}" for w in range(WRITERS)]
+
+
+def test_writers_importing_different_datasets(env, tmp_path):
+    source = tmp_path / "shapes"
+    subprocess.run([sys.executable, EXAMPLES / "make_shapes.py", source, "--train", "10", "--val", "3", "--size",
+                    "64"], check=True, capture_output=True)
+    _all([subprocess.Popen([*YDC, "datasets", "import", source, "--name", f"s{writer}"], env=env,
+                           stderr=subprocess.PIPE, text=True) for writer in range(WRITERS)])
+    datasets = _json(env, "datasets", "list")
+    assert [sum(d["num_images"].values()) for d in datasets] == [13] * WRITERS
+
+
+def test_lock_timeout_is_exit_6(env, tmp_path):
+    """A writer that cannot get the store within YDC_LOCK_TIMEOUT gives up with exit 6."""
+    subprocess.run([*YDC, "datasets", "create", "d", "--classes", "a"], env=env, check=True, capture_output=True)
+    data = Path(env["YDC_DATA_DIR"])
+    if env["YDC_BACKEND"] == "sqlite":
+        holder = ("import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                  "c.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(30)\n")
+        target = data / "ydc.db"
+    else:
+        holder = ("import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
+                  "print('held', flush=True)\ntime.sleep(30)\n")
+        target = data / "datasets" / "d" / ".ydc.lock"
+    blocker = subprocess.Popen([sys.executable, "-c", holder, target], stdout=subprocess.PIPE, text=True)
+    try:
+        assert blocker.stdout.readline().strip() == "held"
+        (tmp_path / "x.jpg").write_bytes(jpeg())
+        waited = subprocess.run([*YDC, "images", "add", "d", tmp_path / "x.jpg"], capture_output=True, text=True,
+                                env={**env, "YDC_LOCK_TIMEOUT": "0.5"})
+    finally:
+        blocker.kill()
+        blocker.wait()
+    assert waited.returncode == 6 and waited.stderr.startswith("Error: the store is busy")
+    assert _json(env, "images", "list", "d") == []
