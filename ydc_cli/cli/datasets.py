@@ -105,8 +105,7 @@ def delete(
 
     if not run(ctx, exists):
         fail(settings, 3, "not_found", f"no such dataset ({name})")
-    if not output.confirm(settings, f"Delete dataset {name} and all its images and labels?", yes):
-        fail(settings, 1, "cancelled", "cancelled, nothing deleted")
+    output.confirm(settings, f"Delete dataset {name} and all its images and labels?", yes)
     run(ctx, lambda stores: stores.dataset.delete(name))
     if settings.json:
         output.emit_json({"deleted": name})
@@ -369,8 +368,7 @@ def dedupe(
 
     report = run(ctx, lambda stores: scan(stores, False))
     if remove and report.groups:
-        if not output.confirm(settings, f"Remove {report.duplicates} duplicate image(s) from {name}?", yes):
-            fail(settings, 1, "cancelled", "cancelled, nothing removed")
+        output.confirm(settings, f"Remove {report.duplicates} duplicate image(s) from {name}?", yes)
         report = run(ctx, lambda stores: scan(stores, True))
     if settings.json:
         output.emit_json({"images": report.images, "duplicates": report.duplicates, "removed": report.removed,

@@ -123,9 +123,7 @@ def remove(
 
     settings = settings_of(ctx)
     run(ctx, lambda stores: require_images(stores, dataset, split, filenames))
-    if not output.confirm(settings, f"Remove {len(filenames)} image(s) and their labels from {dataset}/{split}?",
-                          yes):
-        fail(settings, 1, "cancelled", "cancelled, nothing removed")
+    output.confirm(settings, f"Remove {len(filenames)} image(s) and their labels from {dataset}/{split}?", yes)
     removed = run(ctx, lambda stores: remove_images(stores, dataset, split, filenames))
     if settings.json:
         output.emit_json({"removed": removed, "split": split})

@@ -127,8 +127,7 @@ def remove(
     """Remove a model and its weights."""
     settings = settings_of(ctx)
     run(ctx, lambda stores: _get(stores, name))
-    if not output.confirm(settings, f"Remove model {name} and its weights?", yes):
-        fail(settings, 1, "cancelled", "cancelled, nothing removed")
+    output.confirm(settings, f"Remove model {name} and its weights?", yes)
     run(ctx, lambda stores: stores.model.delete(name))
     if settings.json:
         output.emit_json({"removed": name})

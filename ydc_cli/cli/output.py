@@ -94,14 +94,18 @@ def progress(settings: Settings, description: str, total: int | None) -> Iterato
         yield advance
 
 
-def confirm(settings: Settings, question: str, yes: bool) -> bool:
-    """Ask before a destructive change; refuse without a terminal unless ``--yes``."""
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        from ydc_cli.cli.runner import fail
+def confirm(settings: Settings, question: str, yes: bool) -> None:
+    """Ask before a destructive change; refuse without a terminal unless ``--yes``.
 
+    Returns only when the change may go ahead; otherwise exits 1 with one line.
+    """
+    if yes:
+        return
+    from ydc_cli.cli.runner import fail
+
+    if not sys.stdin.isatty():
         fail(settings, 1, "confirmation_required", f"{question} Refusing without a terminal: pass --yes")
     import typer
 
-    return typer.confirm(question, default=False, err=True)
+    if not typer.confirm(question, default=False, err=True):
+        fail(settings, 1, "cancelled", "cancelled, nothing changed")
