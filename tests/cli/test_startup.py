@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-HEAVY = ["torch", "ultralytics", "cv2", "sqlite_utils", "numpy"]
+# pydantic: typer 0.29 coerces every option through it (+0.2 s a command); pyproject caps typer below.
+HEAVY = ["torch", "ultralytics", "cv2", "sqlite_utils", "numpy", "pydantic"]
 
 PROBE = f"""
 import json, sys
