@@ -127,7 +127,7 @@ def import_dataset(
     settings = settings_of(ctx)
 
     async def go(stores):
-        with output.progress(settings, f"Importing {path.name}", count_files(path)) as advance:
+        with output.progress(settings, f"Importing {path.name}", lambda: count_files(path)) as advance:
             return await import_path(stores, path, name, advance)
 
     report = run(ctx, go)

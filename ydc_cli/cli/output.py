@@ -74,11 +74,17 @@ def interactive(settings: Settings) -> bool:
 
 
 @contextlib.contextmanager
-def progress(settings: Settings, description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A Rich progress bar on stderr, only on a terminal; yields ``advance(n=1, description=None)``."""
+def progress(settings: Settings, description: str, total: int | None | Callable[[], int | None]
+             ) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr, only on a terminal; yields ``advance(n=1, description=None)``.
+
+    ``total`` may be a function, called only when a bar is shown (counting can mean a folder walk).
+    """
     if not interactive(settings):
         yield lambda n=1, description=None: None
         return
+    if callable(total):
+        total = total()
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -30,8 +30,8 @@ async def export_coco(
     output_dir = target.parent
     categories = [{"id": i + 1, "name": c, "supercategory": ""} for i, c in enumerate(info.classes)]
     documents: dict[str, dict] = {}
-    written: list[Path] = []
-    with fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target):
+    with (fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target),
+          fileio.BackgroundSync() as syncer):
         async for sample in stores.dataset.iter_samples(name):
             doc = documents.setdefault(sample.split, {"images": [], "annotations": [], "categories": categories})
             header = read_header(sample.data, sample.filename)
@@ -47,16 +47,14 @@ async def export_coco(
                     "iscrowd": 0})
             folder = stage / "images" / sample.split
             folder.mkdir(parents=True, exist_ok=True)
-            fileio.write_new_file(folder / sample.filename, sample.data, sync=False)
-            written.append(folder / sample.filename)
+            syncer.write(folder / sample.filename, sample.data, exclusive=True)
             if on_sample:
                 on_sample(1)
         (stage / "annotations").mkdir()
         for split, doc in documents.items():
             path = stage / "annotations" / f"instances_{split}.json"
-            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-            written.append(path)
-        fileio.fsync_files(written)
+            syncer.write(path, json.dumps(doc, ensure_ascii=False).encode("utf-8"), exclusive=True)
+        syncer.wait()
         for dirpath, _, _ in os.walk(stage):
             fileio.fsync_dir(Path(dirpath))
         os.rename(stage, target)

@@ -57,26 +57,24 @@ async def export_yolo_folder(
     info, target = await export_target(stores, name, output_dir)
     output_dir = target.parent
     prompts = await stores.dataset.get_prompts(name)
-    with fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target):
+    with (fileio.staging_dir(output_dir) as stage, fileio.storage_errors(target),
+          fileio.BackgroundSync() as syncer):
         for kind in ("images", "labels"):
             for split in datayaml.SPLITS:
                 (stage / kind / split).mkdir(parents=True)
-        written: list[Path] = []
         async for sample in stores.dataset.iter_samples(name):
             image = stage / "images" / sample.split / sample.filename
-            fileio.write_new_file(image, sample.data, sync=False)
-            written.append(image)
+            syncer.write(image, sample.data, exclusive=True)
             if sample.annotations is not None:
                 text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
                 label = stage / "labels" / sample.split / datayaml.label_name_for(sample.filename)
-                label.write_text(text, encoding="utf-8")
-                written.append(label)
+                syncer.write(label, text.encode("utf-8"), exclusive=True)
             if on_sample:
                 on_sample(1)
         fileio.write_new_file(stage / "data.yaml", dump_yaml(datayaml.build(str(target), info.classes)))
         if prompts:
             fileio.write_new_file(stage / "prompts.yaml", dump_yaml(prompts))
-        fileio.fsync_files(written)
+        syncer.wait()
         for folder in [stage, *(stage / k / s for k in ("images", "labels") for s in datayaml.SPLITS)]:
             fileio.fsync_dir(folder)
         os.rename(stage, target)

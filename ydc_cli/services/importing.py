@@ -141,10 +141,10 @@ def _split_sources(folder: Path, data: dict) -> dict[str, list[Path]]:
     return found
 
 
-def _plan(folder: Path, data: dict) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
-    """The images to import per split, and the files passed over with the reason."""
+def _plan(folder: Path, data: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The images to import per split (as path strings), and the files passed over with the reason."""
     root = _dataset_root(folder, data)
-    plan: list[tuple[str, Path]] = []
+    plan: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     for split, sources in _split_sources(folder, data).items():
         for source in sources:
@@ -157,29 +157,45 @@ def _plan(folder: Path, data: dict) -> tuple[list[tuple[str, Path]], list[tuple[
                     if not path.is_file():
                         path = root / entry
                     if path.is_file() and datayaml.is_image_name(path.name):
-                        plan.append((split, path))
+                        plan.append((split, str(path)))
                     else:
                         skipped.append((entry, f"listed in {source.name} but not an image file"))
                 continue
             for dirpath, dirnames, filenames in os.walk(source):
                 dirnames.sort()
                 for filename in sorted(filenames):
-                    path = Path(dirpath) / filename
                     if datayaml.is_image_name(filename):
-                        plan.append((split, path))
+                        plan.append((split, os.path.join(dirpath, filename)))
                     elif not filename.startswith("."):
-                        skipped.append((str(path), "not an image file type"))
+                        skipped.append((os.path.join(dirpath, filename), "not an image file type"))
     return plan, skipped
 
 
 def label_path_for(image_path: Path) -> Path:
     """ultralytics' pairing rule: the last ``/images/`` becomes ``/labels/``, the extension ``.txt``."""
-    text = str(image_path)
-    sep = os.sep
-    head, marker, tail = text.rpartition(f"{sep}images{sep}")
-    if not marker:
-        return image_path.with_suffix(".txt")
-    return Path(head + f"{sep}labels{sep}" + tail).with_suffix(".txt")
+    return Path(_label_path(str(image_path)))
+
+
+def _label_path(image_path: str) -> str:
+    head, marker, tail = image_path.rpartition(f"{os.sep}images{os.sep}")
+    if marker:
+        image_path = f"{head}{os.sep}labels{os.sep}{tail}"
+    stem, dot, extension = image_path.rpartition(".")
+    return f"{stem}.txt" if dot and os.sep not in extension else f"{image_path}.txt"
+
+
+def _read_label(path: str, nc: int) -> list | None:
+    """The annotations of the label file at ``path``; None when there is no such file."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidLabelError("label file is not UTF-8 text", source=path) from None
+    return to_annotations(parse_text(text, nc=nc, source=path))
 
 
 async def import_yolo_folder(
@@ -199,15 +215,10 @@ async def import_yolo_folder(
 
     def samples() -> Iterator[Sample]:
         for split, path in plan:
-            label = label_path_for(path)
-            annotations = None
-            if label.is_file():
-                try:
-                    text = label.read_text(encoding="utf-8")
-                except UnicodeDecodeError:
-                    raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
-                annotations = to_annotations(parse_text(text, nc=len(classes), source=str(label)))
-            yield Sample(path.name, split, path.read_bytes(), annotations)
+            annotations = _read_label(_label_path(path), len(classes))
+            with open(path, "rb") as file:
+                data = file.read()
+            yield Sample(os.path.basename(path), split, data, annotations)
 
     counter = _Counter(on_sample)
     info = await stores.dataset.create_with_samples(name or folder.name, classes, counter.wrap(samples()), prompts)

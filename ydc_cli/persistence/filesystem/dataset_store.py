@@ -123,9 +123,10 @@ class FilesystemDatasetStore(DatasetStore):
         with fileio.storage_errors(self.base_path):
             self.base_path.mkdir(parents=True, exist_ok=True)
         fileio.sweep_leftovers(self.base_path)
-        with fileio.staging_dir(self.base_path) as stage, fileio.storage_errors(self.base_path):
+        with (fileio.staging_dir(self.base_path) as stage, fileio.storage_errors(self.base_path),
+              contextlib.ExitStack() as stack):
             # The staged files/ folder becomes the dataset folder by one rename.
-            change = journal.Journal(target, stage)
+            change = stack.enter_context(contextlib.closing(journal.Journal(target, stage)))
             for kind in ("images", "labels"):
                 for split in datayaml.SPLITS:
                     (stage / journal.FILES / kind / split).mkdir(parents=True)
@@ -134,7 +135,7 @@ class FilesystemDatasetStore(DatasetStore):
             if prompts:
                 change.write("prompts.yaml", dump_yaml(prompts))
             change.write(META_FILE, json.dumps({"created_at": created_at}).encode())
-            fileio.fsync_files(change.written)
+            change.syncer.wait()
             for folder in _folders(stage / journal.FILES):
                 fileio.fsync_dir(folder)
             try:
@@ -295,6 +296,7 @@ async def _stage_samples(change: journal.Journal, final_dir: Path, samples: Samp
                    exists) -> list[ImageInfo]:
     """Stage checked samples (images exclusive, labels replacing) into a journal."""
     infos: list[ImageInfo] = []
+    folders = {split: final_dir / "images" / split for split in datayaml.SPLITS}
     async for sample in each_sample(samples):
         checked = check_sample(sample, nc)
         if exists(sample.split, sample.filename):
@@ -309,7 +311,7 @@ async def _stage_samples(change: journal.Journal, final_dir: Path, samples: Samp
         infos.append(ImageInfo(
             filename=sample.filename,
             split=sample.split,
-            path=final_dir / "images" / sample.split / sample.filename,
+            path=folders[sample.split] / sample.filename,
             width=checked.header.width,
             height=checked.header.height,
             size_bytes=len(sample.data),

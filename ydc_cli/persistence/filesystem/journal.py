@@ -37,8 +37,8 @@ class Journal:
     stage: Path
     moves: list[tuple[str, str]] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-    _made: set[Path] = field(default_factory=set)
+    syncer: fileio.BackgroundSync = field(default_factory=fileio.BackgroundSync)
+    _made: set[str] = field(default_factory=set)
 
     def write(self, relative: str, data: bytes, *, exclusive: bool = False) -> None:
         """Stage ``data`` to replace (or create) ``root/relative``.
@@ -46,15 +46,17 @@ class Journal:
         Raises:
             FileExistsError: with ``exclusive``, when this change already stages that path.
         """
-        target = self.stage / FILES / relative
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        if exclusive:
-            fileio.write_new_file(target, data, sync=False)
-        else:
-            target.write_bytes(data)
-        self.written.append(target)
+        # Plain strings: this runs once per staged file, and pathlib costs more than the write.
+        target = f"{self.stage}/{FILES}/{relative}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        self.syncer.write(target, data, exclusive=exclusive)
+
+    def close(self) -> None:
+        """Stop the background flushing (a change that did not commit leaves nothing to flush)."""
+        self.syncer.close()
 
     def move(self, source: str, target: str) -> None:
         """Rename ``root/source`` to ``root/target`` when the change is applied."""
@@ -66,7 +68,7 @@ class Journal:
 
     def commit(self) -> None:
         """Make the staged change durable and mark it committed, then apply it."""
-        fileio.fsync_files(self.written)
+        self.syncer.wait()
         manifest = json.dumps({"moves": self.moves, "deletes": self.deletes}).encode()
         fileio.write_new_file(self.stage / MANIFEST, manifest)
         for folder in _folders(self.stage):
@@ -83,7 +85,8 @@ def journal(root: Path) -> Iterator[Journal]:
     If the block raises before ``commit``, nothing in ``root`` has changed.
     """
     with fileio.storage_errors(root), fileio.staging_dir(root, keep_if=COMMIT_MARKER) as stage:
-        yield Journal(root, stage)
+        with contextlib.closing(Journal(root, stage)) as change:
+            yield change
 
 
 def apply(stage: Path, root: Path) -> None:

@@ -1,0 +1,55 @@
+"""fileio.BackgroundSync: files written and flushed in worker threads, no descriptor left open."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ydc_cli.persistence import fileio
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_writes_every_file_and_closes_every_descriptor(tmp_path):
+    before = _open_descriptors()
+    with fileio.BackgroundSync() as syncer:
+        for index in range(300):  # more than MAX_PENDING batches
+            syncer.write(tmp_path / f"{index}.bin", bytes([index % 256]) * (index + 1), exclusive=True)
+        syncer.wait()
+    assert sorted(os.listdir(tmp_path), key=lambda n: int(n.split(".")[0])) == [f"{i}.bin" for i in range(300)]
+    assert all((tmp_path / f"{i}.bin").read_bytes() == bytes([i % 256]) * (i + 1) for i in range(300))
+    assert _open_descriptors() == before
+
+
+def test_exclusive_refuses_an_existing_file_and_replace_overwrites(tmp_path):
+    (tmp_path / "a").write_bytes(b"old")
+    with fileio.BackgroundSync() as syncer:
+        with pytest.raises(FileExistsError):
+            syncer.write(tmp_path / "a", b"new", exclusive=True)
+        assert (tmp_path / "a").read_bytes() == b"old"
+        syncer.write(tmp_path / "a", b"new")
+        syncer.add(tmp_path / "a")
+        syncer.wait()
+    assert (tmp_path / "a").read_bytes() == b"new"
+
+
+def test_close_without_wait_leaks_no_descriptor(tmp_path):
+    before = _open_descriptors()
+    syncer = fileio.BackgroundSync()
+    for index in range(50):
+        syncer.write(tmp_path / f"{index}", b"x")
+    syncer.close()
+    assert _open_descriptors() == before
+
+
+def test_a_failed_fsync_is_raised_by_wait(tmp_path):
+    read_end, write_end = os.pipe()  # fsync on a pipe fails with EINVAL
+    os.close(write_end)
+    syncer = fileio.BackgroundSync()
+    syncer._queue(read_end)
+    with pytest.raises(OSError):
+        syncer.wait()
+    syncer.close()
