@@ -479,3 +479,19 @@ def test_hostile_data_yaml_is_refused(ydc, tmp_path, text, message):
     assert result.exit_code == 5 and message in result.stderr
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
     assert json.loads(ydc("--json", "datasets", "list").stdout) == []
+
+
+def test_images_list_is_tab_separated_when_piped_and_long_adds_sizes(ydc, tmp_path):
+    ydc("datasets", "create", "d", "--classes", "a")
+    for name in ("b.jpg", "a b.jpg"):
+        (tmp_path / name).write_bytes(jpeg())
+        assert ydc("images", "add", "d", tmp_path / name).exit_code == 0
+    ydc("labels", "set", "d", "train", "b.jpg", "--box", "0 0.5 0.5 0.2 0.2")
+    assert ydc("images", "list", "d").stdout.splitlines() == [
+        "split\tfilename\tlabels", "train\ta b.jpg\tno", "train\tb.jpg\tyes"]
+    size = len(jpeg())
+    assert ydc("images", "list", "d", "--long", "--unlabeled").stdout.splitlines() == [
+        "split\tfilename\tbytes\tlabels", f"train\ta b.jpg\t{size}\tno"]
+    listed = json.loads(ydc("--json", "images", "list", "d", "-l").stdout)
+    assert [(i["filename"], i["size_bytes"]) for i in listed] == [("a b.jpg", size), ("b.jpg", size)]
+    assert "size_bytes" not in json.loads(ydc("--json", "images", "list", "d").stdout)[0]

@@ -134,6 +134,23 @@ async def test_list_sorted_without_dimensions_with_has_labels(stores, ds):
     assert [i.filename for i in await stores.image.list(ds, "val")] == ["b.jpg"]
 
 
+async def test_list_rows_match_list(stores, ds):
+    await stores.image.save_bytes(ds, "val", "b.jpg", jpeg(seed=1))
+    await stores.image.save_bytes(ds, "train", "c d.jpg", jpeg(seed=2))
+    await stores.image.save_bytes(ds, "train", "a.png", png())
+    await stores.label.save(ds, "val", "b.jpg", [])
+    infos = await stores.image.list(ds)
+    rows = await stores.image.list_rows(ds)
+    assert [tuple(r) for r in rows] == [(i.filename, i.split, str(i.path), i.size_bytes, i.has_labels) for i in infos]
+    assert [r.filename for r in await stores.image.list_rows(ds, "train")] == ["a.png", "c d.jpg"]
+    assert rows[2].has_labels is True and rows[2].size_bytes == len(jpeg(seed=1))
+    bare = await stores.image.list_rows(ds, sizes=False)
+    assert [r._replace(size_bytes=0) for r in bare] == [r._replace(size_bytes=0) for r in rows]
+    assert {r.size_bytes for r in bare} == {None}
+    with pytest.raises(FileNotFoundError):
+        await stores.image.list_rows("nope")
+
+
 async def test_list_empty_dataset(stores, ds):
     assert await stores.image.list(ds) == []
     assert await stores.image.list(ds, "test") == []

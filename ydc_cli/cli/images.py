@@ -45,19 +45,24 @@ def list_images(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
     split: Annotated[str | None, typer.Option("--split", "-s", help="Only this split.")] = None,
     unlabeled: Annotated[bool, typer.Option("--unlabeled", help="Only images without a label file.")] = False,
+    long: Annotated[bool, typer.Option("--long", "-l", help="Also each file's size in bytes.")] = False,
 ) -> None:
-    """List a dataset's images by split and file name."""
+    """List a dataset's images by split and file name (tab-separated when piped)."""
     settings = settings_of(ctx)
-    infos = run(ctx, lambda stores: stores.image.list(dataset, split))
+    rows = run(ctx, lambda stores: stores.image.list_rows(dataset, split, sizes=long))
     if unlabeled:
-        infos = [i for i in infos if not i.has_labels]
+        rows = [r for r in rows if not r.has_labels]
     if settings.json:
-        output.emit_json(infos)
-    elif not infos:
+        output.emit_json([r._asdict() if long else {k: v for k, v in r._asdict().items() if k != "size_bytes"}
+                          for r in rows])
+    elif not rows:
         output.status(settings, "No images")
-    else:
+    elif long:
         output.table(None, ["split", "filename", "bytes", "labels"],
-                     [(i.split, i.filename, i.size_bytes, "yes" if i.has_labels else "no") for i in infos])
+                     [(r.split, r.filename, r.size_bytes, "yes" if r.has_labels else "no") for r in rows])
+    else:
+        output.table(None, ["split", "filename", "labels"],
+                     [(r.split, r.filename, "yes" if r.has_labels else "no") for r in rows])
 
 
 @app.command("show")

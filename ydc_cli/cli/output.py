@@ -13,32 +13,67 @@ from typing import Any
 
 from ydc_cli.cli.settings import Settings
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def to_jsonable(value: Any) -> Any:
     """Dataclasses as objects with their field names, paths as strings."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, dict):
+        return {str(k): v if isinstance(v, _PLAIN) else to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [v if isinstance(v, _PLAIN) else to_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
 def emit_json(value: Any) -> None:
-    """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+    """Exactly one JSON document on stdout.
+
+    A list of flat records (an image listing can hold 100,000) is written one
+    compact record per line by the C encoder; anything else is indented.
+    """
+    value = to_jsonable(value)
+    if isinstance(value, list) and value and all(isinstance(v, dict) and _flat(v) for v in value[:10]):
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        sys.stdout.write("[\n" + ",\n".join(["  " + encode(item) for item in value]) + "\n]\n")
+        return
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def _flat(record: dict) -> bool:
+    return not any(isinstance(v, (dict, list)) for v in record.values())
+
+
+PLAIN_ROWS = 1000
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A Rich table on stdout."""
+    """Rows on stdout: a Rich table for a person at a terminal, else tab-separated lines.
+
+    Tab-separated lines (a header, then one line per row) are what ``grep``,
+    ``cut`` and ``wc -l`` want when stdout is a pipe or a file, and what a
+    terminal gets past ``PLAIN_ROWS`` rows, where a boxed table helps nobody
+    and takes Rich seconds to lay out.
+    """
+    from ydc_cli.domain.names import printable
+
+    if len(rows) > PLAIN_ROWS or not sys.stdout.isatty():
+        def line(row: Sequence[Any]) -> str:
+            cells = ["" if value is None else str(value) for value in row]
+            if "".join(cells).isprintable():
+                return "\t".join(cells)
+            return "\t".join(map(printable, cells))  # tabs, newlines and escapes come out escaped
+
+        sys.stdout.write("\n".join(["\t".join(columns), *map(line, rows)]) + "\n")
+        return
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
-
-    from ydc_cli.domain.names import printable
 
     grid = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     for column in columns:

@@ -17,6 +17,8 @@ _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
 
 def printable(text: str) -> str:
     """Return ``text`` safe to echo on a terminal: control characters escaped."""
+    if text.isprintable():  # no control, format or separator characters but the space: nothing to escape
+        return text
     return "".join(
         ch if unicodedata.category(ch)[0] != "C" else ch.encode("unicode_escape").decode("ascii")
         for ch in text

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from ydc_cli.domain.errors import ConflictError, NotFoundError, StorageBusyError, StorageError
 
-TEMP_PREFIX = ".ydc-tmp-"
-STAGING_PREFIX = ".ydc-staging-"
-TRASH_PREFIX = ".ydc-trash-"
+INTERNAL_PREFIX = ".ydc-"
+TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp-"
+STAGING_PREFIX = f"{INTERNAL_PREFIX}staging-"
+TRASH_PREFIX = f"{INTERNAL_PREFIX}trash-"
 DEFAULT_LOCK_TIMEOUT = float(os.environ.get("YDC_LOCK_TIMEOUT", "30"))
 # A staging folder younger than this is never swept, whatever its lock says:
 # it may belong to a writer that created it and has not locked it yet.

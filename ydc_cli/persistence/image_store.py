@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain.errors import InvalidImageError
-from ydc_cli.persistence.models import ImageInfo
+from ydc_cli.persistence.models import ImageInfo, ImageRow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,6 +57,17 @@ class ImageStore(ABC):
         """``True`` when the image is stored."""
 
     # Extensions beyond the seed's contract.
+
+    async def list_rows(self, dataset: str, split: str | None = None, *, sizes: bool = True) -> list[ImageRow]:
+        """``list()`` as plain rows in the same order, ``size_bytes`` None unless ``sizes``.
+
+        Backends override it to skip building ``ImageInfo``s.
+
+        Raises:
+            NotFoundError: no such dataset.
+        """
+        return [ImageRow(i.filename, i.split, str(i.path), i.size_bytes if sizes else None, i.has_labels)
+                for i in await self.list(dataset, split)]
 
     @abstractmethod
     async def save_bytes(self, dataset: str, split: str, filename: str, data: bytes) -> ImageInfo:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass
@@ -44,6 +45,22 @@ class ImageInfo:
     height: int = 0
     size_bytes: int = 0
     has_labels: bool = False
+
+
+class ImageRow(NamedTuple):
+    """One line of an image listing: ``list()``'s facts, with the path as text.
+
+    A tuple of plain values costs a fraction of an ``ImageInfo`` with its
+    ``Path``: what ``ydc images list`` needs to print 100,000 images in under
+    a second. ``size_bytes`` is None when the listing was asked without sizes
+    (on the filesystem a size costs one ``stat`` per image).
+    """
+
+    filename: str
+    split: str
+    path: str
+    size_bytes: int | None
+    has_labels: bool
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,9 +11,9 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.persistence import fileio
-from ydc_cli.persistence.filesystem.layout import Layout, image_names, label_names
+from ydc_cli.persistence.filesystem.layout import Layout, image_names
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
-from ydc_cli.persistence.models import ImageInfo
+from ydc_cli.persistence.models import ImageInfo, ImageRow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,21 +64,43 @@ class FilesystemImageStore(ImageStore):
                          exists=f"image already exists ({dataset}/{to_split}/{filename})")
 
     async def list(self, dataset: str, split: str | None = None) -> list[ImageInfo]:
+        return [ImageInfo(row.filename, row.split, Path(row.path), size_bytes=row.size_bytes,
+                          has_labels=row.has_labels) for row in await self.list_rows(dataset, split)]
+
+    async def list_rows(self, dataset: str, split: str | None = None, *, sizes: bool = True) -> list[ImageRow]:
         root = self._layout.existing(dataset)
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
-        infos = []
+        rows: list[ImageRow] = []
         for current in splits:
-            folder = root / "images" / current
-            labels = label_names(root / "labels" / current)
-            for filename in image_names(folder):
-                infos.append(ImageInfo(
-                    filename=filename,
-                    split=current,
-                    path=folder / filename,
-                    size_bytes=_size(folder / filename),
-                    has_labels=datayaml.label_name_for(filename) in labels,
-                ))
-        return infos
+            folder = f"{root}/images/{current}"
+            try:  # every name, unfiltered: only "<stem>.txt" is ever looked up
+                labels = set(os.listdir(f"{root}/labels/{current}"))
+            except (FileNotFoundError, NotADirectoryError):
+                labels = set()
+            found = []
+            extensions = datayaml.IMAGE_EXTENSIONS
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:  # inlined is_image_name and is_internal: this runs per image
+                        name = entry.name
+                        stem, dot, extension = name.rpartition(".")
+                        if not dot or extension.lower() not in extensions or name.startswith(fileio.INTERNAL_PREFIX):
+                            continue
+                        if sizes:
+                            try:
+                                info = entry.stat()
+                            except OSError:
+                                continue
+                            if stat.S_ISREG(info.st_mode):
+                                found.append((name, info.st_size, f"{stem}.txt" in labels))
+                        elif entry.is_file():  # the directory entry's type: no stat
+                            found.append((name, None, f"{stem}.txt" in labels))
+            except FileNotFoundError:
+                continue
+            found.sort()
+            rows.extend([ImageRow(name, current, f"{folder}/{name}", size, labelled)
+                         for name, size, labelled in found])
+        return rows
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         try:
@@ -88,10 +112,3 @@ class FilesystemImageStore(ImageStore):
     async def count(self, dataset: str) -> dict[str, int]:
         root = self._layout.existing(dataset)
         return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

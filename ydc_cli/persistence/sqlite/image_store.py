@@ -13,7 +13,7 @@ from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.domain.names import validate_dataset_name, validate_filename
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
-from ydc_cli.persistence.models import ImageInfo
+from ydc_cli.persistence.models import ImageInfo, ImageRow
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
 from ydc_cli.persistence.sqlite._rows import SPLIT_ORDER, image_path, label_exists, split_counts
 
@@ -107,6 +107,10 @@ class SqliteImageStore(ImageStore):
             self._sql.touch(dataset_id)
 
     async def list(self, dataset: str, split: str | None = None) -> list[ImageInfo]:
+        return [ImageInfo(row.filename, row.split, Path(row.path), size_bytes=row.size_bytes,
+                          has_labels=row.has_labels) for row in await self.list_rows(dataset, split)]
+
+    async def list_rows(self, dataset: str, split: str | None = None, *, sizes: bool = True) -> list[ImageRow]:
         validate_dataset_name(dataset)
         if split is not None:
             datayaml.check_split(split)
@@ -119,11 +123,9 @@ class SqliteImageStore(ImageStore):
                 f" ORDER BY {SPLIT_ORDER.replace('split', 'i.split')}, i.filename",
                 (dataset_id, split, split),
             ).fetchall()
-        return [
-            ImageInfo(filename, row_split, image_path(self.db_path, dataset, row_split, filename),
-                      size_bytes=size, has_labels=bool(labelled))
-            for filename, row_split, size, labelled in rows
-        ]
+        base = str(image_path(self.db_path, dataset, "x", "x").parent.parent)
+        return [ImageRow(filename, row_split, f"{base}/{row_split}/{filename}", size if sizes else None,
+                         bool(labelled)) for filename, row_split, size, labelled in rows]
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         _check(dataset, split, filename)
