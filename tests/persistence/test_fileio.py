@@ -53,3 +53,21 @@ def test_a_failed_fsync_is_raised_by_wait(tmp_path):
     with pytest.raises(OSError):
         syncer.wait()
     syncer.close()
+
+
+def test_stream_writer_makes_a_zip_that_reads_back(tmp_path):
+    import zipfile
+
+    fileio.StreamWriter.SYNC_EVERY = 1 << 16  # exercise the background fdatasync on a small file
+    try:
+        members = {f"m{i}.bin": os.urandom(40_000 + i) for i in range(20)}
+        with fileio.StreamWriter(tmp_path / "a.zip") as stream, zipfile.ZipFile(stream, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+    finally:
+        fileio.StreamWriter.SYNC_EVERY = 32 << 20
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        assert archive.testzip() is None
+        assert {n: archive.read(n) for n in archive.namelist()} == members
+    with pytest.raises(FileExistsError):
+        fileio.StreamWriter(tmp_path / "a.zip")

@@ -175,7 +175,8 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
     yaml_data = {k: v for k, v in datayaml.build("", info.classes).items() if k != "path"}
-    with fileio.replacing(target) as tmp, zipfile.ZipFile(tmp, "x", allowZip64=True) as archive:
+    with (fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream,
+          zipfile.ZipFile(stream, "w", allowZip64=True) as archive):
         _put(archive, f"{name}/data.yaml", dump_yaml(yaml_data))
         if prompts:
             _put(archive, f"{name}/prompts.yaml", dump_yaml(prompts))
