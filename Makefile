@@ -22,7 +22,7 @@ demo: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON=$(PY) bash examples/demo.sh filesystem
 
 bench: install
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 	$(PY) benchmarks/train.py
 
 lint: install

@@ -1,53 +1,65 @@
 """Measure ydc against physical baselines, interleaved, in one run.
 
-    python benchmarks/run.py [--n 2000] [--batch 1000] [--size 480] [--rounds 5]
+    python benchmarks/run.py [--n 2000] [--size 480] [--rounds 3] [--scale 100000] [--scale-size 64]
 
-Generates a deterministic YOLO folder of N synthetic JPEGs with labels (80 %
-train, 20 % val), then in each round times, one after the other:
+Generates (``benchmarks/generate.py``) a deterministic YOLO folder of N JPEGs,
+then in each round times one after the other, each pair against its baseline:
 
-* ``cp -r`` of the folder: the cost of moving the bytes;
-* saving the first ``--batch`` images with labels in one ``add_samples`` batch,
-  on each backend (the persistence layer alone);
-* ``ydc datasets import`` of the whole folder, on each backend (the real CLI);
-* ``python -c pass``, a one-command Typer app's ``--help`` (the floor of any Typer
-  CLI), ``ydc --help`` and ``ydc datasets list`` over 10 datasets;
-* ``zip -r -0`` of the stored dataset folder and ``ydc datasets export`` (zip) on
-  each backend;
-* materialising the SQLite copy to a YOLO folder for training (cold cache);
-* ultralytics' own scan of the folder (``check_det_dataset`` plus ``YOLODataset``
-  label caching, cache removed first, whole process) and ``ydc datasets
-  validate`` of the imported dataset on each backend.
+* ``cp -r`` of the folder vs ``ydc datasets import`` on each backend;
+* ``zip -r -0`` of the stored dataset folder vs ``ydc datasets export`` (zip);
+* ultralytics' own scan (``check_det_dataset`` plus ``YOLODataset`` label
+  caching, cache removed first, whole process) vs ``ydc datasets validate``;
+* a one-command Typer app's ``--help`` (the floor of any Typer CLI) vs
+  ``ydc --help`` and ``ydc datasets list`` over 10 filesystem datasets;
+* reading every image back through the store, SQLite vs filesystem;
+* saving ``--batch`` images in one ``add_samples`` call vs ``cp -r`` of them,
+  and materialising the SQLite dataset for training vs ``cp -r``.
 
-Prints each median, its ratio to its baseline's median, and the peak RSS of
-the commands run as processes.
+With ``--scale N`` (0 to skip) it also generates N small images and times
+``find | wc -l`` of the stored dataset vs ``ydc datasets info`` and ``ydc images
+list`` on each backend, and imports 1,000, 10,000 and N images on each backend
+to fit the cost per image (the slope) and compare the per-image cost at both ends.
+
+Method: every step writes into a fresh folder and nothing is deleted until
+the end (on ext4, creating files right after deleting thousands is slowed by
+the inode allocator skipping recently freed inodes, which would charge one
+step for the previous one's clean-up); ``sync`` runs, untimed, before every
+step so no step pays for another's write-back. ydc syncs what it writes
+(durable); ``cp -r`` and ``zip`` leave their data in the page cache. Child
+processes run with bytecode caching on, after one untimed warm-up.
+
+Prints each median, its ratio to its baseline's median, the target and
+whether it holds, and the peak RSS of every command run as a process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
+import contextlib
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-
-import cv2
-import numpy as np
 
 os.environ.setdefault("YOLO_CONFIG_DIR", str(Path(tempfile.gettempdir()) / "ydc-bench-yolo-config"))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate  # noqa: E402
 
 from ydc_cli.persistence import Annotation, Sample, create_sqlite_stores, create_stores  # noqa: E402
 
 YDC = [sys.executable, "-m", "ydc_cli"]
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+HAVE_TIME = Path("/usr/bin/time").is_file()
 ULTRALYTICS_SCAN = """
 import sys
 from ultralytics.data import YOLODataset
@@ -56,21 +68,55 @@ data = check_det_dataset(sys.argv[1])
 for split in ("train", "val"):
     YOLODataset(img_path=data[split], data=data, task="detect", imgsz=640, augment=False)
 """
+ONE_COMMAND_APP = """
+import typer
+app = typer.Typer()
+@app.command()
+def hello(name: str = "world") -> None:
+    \"\"\"Say hello.\"\"\"
+    print(name)
+app()
+"""
+PEAK_RSS_MB: dict[str, float] = {}
+BASELINES = {"cp -r", "zip -r -0", "ultralytics scan", "python -c pass", "one-command Typer app --help", "find | wc -l"}
 
 
-def generate(folder: Path, n: int, size: int) -> None:
-    """N noisy JPEGs (about 120 KB at 480 px) with 1-4 boxes each, 80 % train and 20 % val."""
-    rng = np.random.default_rng(0)
-    for i in range(n):
-        split = "train" if i < n * 4 // 5 else "val"
-        (folder / "images" / split).mkdir(parents=True, exist_ok=True)
-        (folder / "labels" / split).mkdir(parents=True, exist_ok=True)
-        image = cv2.GaussianBlur(rng.integers(0, 255, (size, size, 3), dtype=np.uint8), (3, 3), 0)
-        cv2.imwrite(str(folder / "images" / split / f"{i:06d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        lines = [f"{int(rng.integers(0, 3))} 0.5 0.5 {rng.uniform(0.05, 0.5):.6f} {rng.uniform(0.05, 0.5):.6f}"
-                 for _ in range(int(rng.integers(1, 5)))]
-        (folder / "labels" / split / f"{i:06d}.txt").write_text("\n".join(lines) + "\n")
-    (folder / "data.yaml").write_text("train: images/train\nval: images/val\nnames: [a, b, c]\n")
+@dataclass
+class Measure:
+    name: str
+    baseline: str
+    run: Callable[[Path], float]
+    target: float | None = None  # the ratio to the baseline that must hold
+    seconds: float | None = None  # or an absolute limit
+
+
+class Bench:
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.counter = 0
+
+    def fresh(self, label: str) -> Path:
+        """A new path under the work folder (nothing is deleted until the end)."""
+        self.counter += 1
+        return self.work / "out" / f"{self.counter:04d}-{label}"
+
+    def child(self, command: list, label: str, *, shell: bool = False) -> float:
+        """Run a command after an untimed sync; its wall time, and its peak RSS under ``label``."""
+        os.sync()
+        command = ["bash", "-c", command[0]] if shell else [str(c) for c in command]
+        wrapped = ["/usr/bin/time", "-f", "ydc-bench-rss %M", *command] if HAVE_TIME else command
+        started = time.perf_counter()
+        done = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=CHILD_ENV)
+        elapsed = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
+        for line in done.stderr.splitlines():
+            if line.startswith("ydc-bench-rss "):
+                PEAK_RSS_MB[label] = max(PEAK_RSS_MB.get(label, 0.0), int(line.split()[1]) / 1024)
+        return elapsed
+
+    def ydc(self, backend: str, data: Path, *args: object, label: str) -> float:
+        return self.child([*YDC, "--quiet", "--backend", backend, "--data-dir", data, *args], label)
 
 
 def samples(folder: Path, limit: int):
@@ -84,115 +130,171 @@ def samples(folder: Path, limit: int):
         yield Sample(image.name, image.parent.name, image.read_bytes(), boxes)
 
 
-PEAK_RSS_MB: dict[str, float] = {}
-HAVE_TIME = Path("/usr/bin/time").is_file()
-ONE_COMMAND_APP = """
-import typer
-app = typer.Typer()
-@app.command()
-def hello(name: str = "world") -> None:
-    \"\"\"Say hello.\"\"\"
-    print(name)
-app()
-"""
+def open_stores(backend: str, root: Path):
+    return (create_stores(root / "datasets", root / "models") if backend == "filesystem"
+            else create_sqlite_stores(root / "ydc.db", root / "models"))
 
 
-def child(command: list[str], label: str) -> float:
-    """Run a command; returns its wall time and records its peak RSS (GNU time's %M) under ``label``."""
-    wrapped = ["/usr/bin/time", "-f", "ydc-bench-rss %M", *map(str, command)] if HAVE_TIME else command
-    started = time.perf_counter()
-    done = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(map(str, command))}")
-    for line in done.stderr.splitlines():
-        if line.startswith("ydc-bench-rss "):
-            PEAK_RSS_MB[label] = max(PEAK_RSS_MB.get(label, 0.0), int(line.split()[1]) / 1024)
-    return elapsed
-
-
-def timed(action: Callable[[], object], cleanup: Callable[[], object] = lambda: None) -> float:
-    started = time.perf_counter()
-    action()
-    elapsed = time.perf_counter() - started
-    cleanup()
-    return elapsed
-
-
-def batch_save(source: Path, work: Path, backend: str, limit: int) -> float:
-    root = work / f"store-{backend}"
-    stores = (create_stores(root / "datasets", root / "models") if backend == "filesystem"
-              else create_sqlite_stores(root / "ydc.db", root / "models"))
+def batch_save(bench: Bench, source: Path, backend: str, limit: int) -> float:
+    stores = open_stores(backend, bench.fresh(f"batch-{backend}"))
 
     async def go() -> float:
         await stores.dataset.create("bench", ["a", "b", "c"])
+        batch = list(samples(source, limit))
+        os.sync()
         started = time.perf_counter()
-        await stores.dataset.add_samples("bench", samples(source, limit))
+        await stores.dataset.add_samples("bench", batch)
         return time.perf_counter() - started
 
-    elapsed = asyncio.run(go())
-    stores.close()
-    shutil.rmtree(root)
-    return elapsed
+    try:
+        return asyncio.run(go())
+    finally:
+        stores.close()
 
 
-def cli_import(source: Path, work: Path, backend: str) -> float:
-    data = work / f"cli-{backend}"
-    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "import", str(source)]
-    elapsed = child(command, f"ydc datasets import, {backend}")
-    shutil.rmtree(data)
-    return elapsed
+def read_all(stores_root: Path, backend: str) -> float:
+    """Read every stored image's bytes through the store (page cache warm)."""
+    stores = open_stores(backend, stores_root)
+
+    async def go() -> float:
+        started = time.perf_counter()
+        async for _ in stores.dataset.iter_samples("source", with_labels=False):
+            pass
+        return time.perf_counter() - started
+
+    try:
+        return asyncio.run(go())
+    finally:
+        stores.close()
 
 
-def run_quiet(command: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> None:
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if done.returncode not in ok_codes:
-        raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(command)}")
-
-
-def ultralytics_scan(source: Path) -> float:
-    for cache in source.glob("labels/*.cache"):
-        cache.unlink()
-    return child([sys.executable, "-c", ULTRALYTICS_SCAN, str(source / "data.yaml")], "ultralytics scan")
-
-
-def materialize(work: Path) -> float:
+def materialize(bench: Bench, stores_root: Path) -> float:
     """Materialise the SQLite dataset to a YOLO folder for training, cold cache."""
-    from ydc_cli.persistence import create_sqlite_stores
     from ydc_cli.services.training import prepare_dataset
 
-    root = work / "validate-sqlite"
-    shutil.rmtree(root / "cache", ignore_errors=True)
-    stores = create_sqlite_stores(root / "ydc.db", root / "models")
+    stores = create_sqlite_stores(stores_root / "ydc.db", stores_root / "models")
+    os.sync()
     started = time.perf_counter()
-    asyncio.run(prepare_dataset(stores, "source", root / "cache"))
+    asyncio.run(prepare_dataset(stores, "source", bench.fresh("materialize")))
     elapsed = time.perf_counter() - started
     stores.close()
-    shutil.rmtree(root / "cache", ignore_errors=True)
     return elapsed
 
 
-def validate(work: Path, backend: str) -> float:
-    data = work / f"validate-{backend}"
-    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(data), "datasets", "validate", "source"]
-    return child(command, f"ydc datasets validate, {backend}")
+def ultralytics_scan(bench: Bench, source: Path) -> float:
+    for cache in source.glob("labels/*.cache"):
+        cache.unlink()
+    return bench.child([sys.executable, "-c", ULTRALYTICS_SCAN, source / "data.yaml"], "ultralytics scan")
 
 
-def zip_store(work: Path) -> float:
-    folder = work / "validate-filesystem" / "datasets"
-    target = work / "store.zip"
-    elapsed = child(["bash", "-c", f"cd {folder} && zip -q -r -0 {target} source"], "zip -r -0")
-    target.unlink()
-    return elapsed
+def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path], batch: int) -> list[Measure]:
+    w = bench.work
+    return [
+        Measure("cp -r", "cp -r", lambda _: bench.child(["cp", "-r", source, bench.fresh("cp")], "cp -r")),
+        Measure("ydc datasets import, filesystem", "cp -r", lambda _: bench.ydc(
+            "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.5),
+        Measure("ydc datasets import, sqlite", "cp -r", lambda _: bench.ydc(
+            "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 2.0),
+        Measure(f"cp -r {batch}", f"cp -r {batch}", lambda _: bench.child(["cp", "-r", part, bench.fresh("cp-part")],
+                                                                         "cp -r")),
+        Measure(f"batch save {batch}, filesystem", f"cp -r {batch}", lambda _: batch_save(bench, source, "filesystem",
+                                                                                        batch)),
+        Measure(f"batch save {batch}, sqlite", f"cp -r {batch}", lambda _: batch_save(bench, source, "sqlite", batch)),
+        Measure("zip -r -0", "zip -r -0", lambda _: bench.child(
+            [f"cd {stored['filesystem'] / 'datasets'} && zip -q -r -0 {bench.fresh('zip')}.zip source"], "zip -r -0",
+            shell=True)),
+        Measure("ydc datasets export zip, filesystem", "zip -r -0", lambda _: bench.ydc(
+            "filesystem", stored["filesystem"], "datasets", "export", "source", "--output", bench.fresh("export-fs"),
+            label="export zip, filesystem"), 1.2),
+        Measure("ydc datasets export zip, sqlite", "zip -r -0", lambda _: bench.ydc(
+            "sqlite", stored["sqlite"], "datasets", "export", "source", "--output", bench.fresh("export-sqlite"),
+            label="export zip, sqlite"), 1.2),
+        Measure("ultralytics scan", "ultralytics scan", lambda _: ultralytics_scan(bench, source)),
+        Measure("ydc datasets validate, filesystem", "ultralytics scan", lambda _: bench.ydc(
+            "filesystem", stored["filesystem"], "datasets", "validate", "source", label="validate, filesystem"), 1.0),
+        Measure("ydc datasets validate, sqlite", "ultralytics scan", lambda _: bench.ydc(
+            "sqlite", stored["sqlite"], "datasets", "validate", "source", label="validate, sqlite"), 1.0),
+        Measure("python -c pass", "python -c pass", lambda _: bench.child([sys.executable, "-c", "pass"],
+                                                                          "python -c pass")),
+        Measure("one-command Typer app --help", "one-command Typer app --help", lambda _: bench.child(
+            [sys.executable, w / "one.py", "--help"], "one-command Typer app --help")),
+        Measure("ydc --help", "one-command Typer app --help", lambda _: bench.child([*YDC, "--help"], "ydc --help"),
+                1.3),
+        Measure("ydc datasets list, 10 datasets", "one-command Typer app --help", lambda _: bench.child(
+            [*YDC, "--data-dir", w / "ten", "datasets", "list"], "datasets list"), 1.5),
+        Measure("read all images, filesystem", "read all images, filesystem",
+                lambda _: read_all(stored["filesystem"], "filesystem")),
+        Measure("read all images, sqlite", "read all images, filesystem", lambda _: read_all(stored["sqlite"],
+                                                                                           "sqlite")),
+        Measure("sqlite materialize for training", "cp -r", lambda _: materialize(bench, stored["sqlite"])),
+    ]
 
 
-def export_zip(work: Path, backend: str) -> float:
-    out = work / f"export-{backend}"
-    command = [*YDC, "--quiet", "--backend", backend, "--data-dir", str(work / f"validate-{backend}"), "datasets",
-               "export", "source", "--output", str(out)]
-    elapsed = child(command, f"ydc datasets export zip, {backend}")
-    shutil.rmtree(out)
-    return elapsed
+def scale_measures(bench: Bench, stored: dict[str, Path], n: int) -> list[Measure]:
+    find = f"find {stored['filesystem'] / 'datasets' / 'source'} -type f | wc -l"
+    measures = [Measure(f"find | wc -l, {n} images", f"find | wc -l, {n} images",
+                        lambda _: bench.child([find], "find | wc -l", shell=True))]
+    for backend in ("filesystem", "sqlite"):
+        for command in (("datasets", "info"), ("images", "list")):
+            measures.append(Measure(
+                f"ydc {' '.join(command)}, {n}, {backend}", f"find | wc -l, {n} images",
+                lambda _, b=backend, c=command: bench.ydc(b, stored[b], *c, "source",
+                                                          label=f"ydc {' '.join(c)}, {n}, {b}"),
+                seconds=1.0))
+    return measures
+
+
+def run_rounds(measures: list[Measure], rounds: int, timings: dict[str, list[float]]) -> None:
+    for round_number in range(rounds):
+        for measure in measures:
+            timings.setdefault(measure.name, []).append(measure.run(Path()))
+        print(f"  round {round_number + 1}/{rounds} done", file=sys.stderr)
+
+
+def report(measures: list[Measure], timings: dict[str, list[float]]) -> bool:
+    """Print the table; True when every target holds."""
+    all_hold = True
+    for m in measures:
+        median = statistics.median(timings[m.name])
+        ratio = median / statistics.median(timings[m.baseline])
+        rss = next((f"{v:.0f} MB" for k, v in PEAK_RSS_MB.items() if k in m.name), "-")
+        if m.target is not None:
+            holds = ratio <= m.target
+            target = f"<= {m.target:.1f}x {'ok' if holds else 'MISSED'}"
+        elif m.seconds is not None:
+            holds = median < m.seconds
+            target = f"< {m.seconds:.0f} s {'ok' if holds else 'MISSED'}"
+        else:
+            holds, target = True, ""
+        all_hold &= holds
+        print(f"| {m.name:<40} | {median:>8.3f} s | {ratio:>6.2f}x | {target:<14} | {rss:>8} | {m.baseline} |")
+    return all_hold
+
+
+def slope(bench: Bench, folders: dict[int, Path], largest: dict[str, float]) -> bool:
+    """Import 1,000 .. N images on each backend (N was timed already); print the fitted cost per image
+    and the per-image cost at N against that at 1,000."""
+    all_hold = True
+    for backend in ("filesystem", "sqlite"):
+        points = []
+        for n, folder in sorted(folders.items()):
+            seconds = largest[backend] if n == max(folders) else bench.ydc(
+                backend, bench.fresh(f"scale-{backend}-{n}"), "datasets", "import", folder,
+                label=f"import {n}, {backend}")
+            points.append((n, seconds))
+        xs, ys = zip(*points, strict=True)
+        mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+        fitted = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x in xs)
+        # Per-image cost at the large end against the small end, start-up taken out (intercept).
+        intercept = mean_y - fitted * mean_x
+        per_small = (ys[0] - intercept) / xs[0]
+        per_large = (ys[-1] - intercept) / xs[-1]
+        linear = per_large <= 1.25 * per_small
+        all_hold &= linear
+        print(f"| import slope, {backend:<10} | {fitted * 1000:.3f} ms/image | start-up {intercept:.2f} s | "
+              f"per image at {xs[-1]} / at {xs[0]}: {per_large / per_small:.2f} "
+              f"({'linear' if linear else 'NOT LINEAR'}) | " + ", ".join(f"{n}: {s:.1f} s" for n, s in points) + " |")
+    return all_hold
 
 
 def main() -> None:
@@ -200,62 +302,66 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--size", type=int, default=480)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=100_000, help="images for the scale run (0: skip it)")
+    parser.add_argument("--scale-size", type=int, default=64)
     args = parser.parse_args()
-    timings: dict[str, list[float]] = {}
-    measures: list[tuple[str, str, Callable[[Path, Path], float]]] = [
-        ("cp -r", "cp -r", lambda s, w: timed(lambda: run_quiet(["cp", "-r", str(s), str(w / "copy")]),
-                                              lambda: shutil.rmtree(w / "copy"))),
-        (f"batch save {args.batch}, filesystem", f"cp -r {args.batch}",
-         lambda s, w: batch_save(s, w, "filesystem", args.batch)),
-        (f"batch save {args.batch}, sqlite", f"cp -r {args.batch}",
-         lambda s, w: batch_save(s, w, "sqlite", args.batch)),
-        (f"cp -r {args.batch}", f"cp -r {args.batch}",
-         lambda s, w: timed(lambda: run_quiet(["cp", "-r", str(w / "part"), str(w / "copy")]),
-                            lambda: shutil.rmtree(w / "copy"))),
-        ("ydc datasets import, filesystem", "cp -r", lambda s, w: cli_import(s, w, "filesystem")),
-        ("ydc datasets import, sqlite", "cp -r", lambda s, w: cli_import(s, w, "sqlite")),
-        ("python -c pass", "python -c pass", lambda s, w: child([sys.executable, "-c", "pass"], "python -c pass")),
-        ("one-command Typer app --help", "one-command Typer app --help",
-         lambda s, w: child([sys.executable, str(w / "one.py"), "--help"], "one-command Typer app --help")),
-        ("ydc --help", "one-command Typer app --help", lambda s, w: child([*YDC, "--help"], "ydc --help")),
-        ("ydc datasets list, 10 datasets", "one-command Typer app --help",
-         lambda s, w: child([*YDC, "--data-dir", str(w / "ten"), "datasets", "list"], "ydc datasets list")),
-        ("zip -r -0", "zip -r -0", lambda s, w: zip_store(w)),
-        ("ydc datasets export zip, filesystem", "zip -r -0", lambda s, w: export_zip(w, "filesystem")),
-        ("ydc datasets export zip, sqlite", "zip -r -0", lambda s, w: export_zip(w, "sqlite")),
-        ("ultralytics scan", "ultralytics scan", lambda s, w: ultralytics_scan(s)),
-        ("ydc datasets validate, filesystem", "ultralytics scan", lambda s, w: validate(w, "filesystem")),
-        ("ydc datasets validate, sqlite", "ultralytics scan", lambda s, w: validate(w, "sqlite")),
-        ("sqlite materialize for training", "cp -r", lambda s, w: materialize(w)),
-    ]
-    with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd()) as tmp:
-        work = Path(tmp)
-        source = work / "source"
+    (Path.cwd() / "bench-out").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd() / "bench-out") as tmp:
+        bench = Bench(Path(tmp))
+        work = bench.work
+        source, part = work / "source", work / "part"
         generate(source, args.n, args.size)
-        part = work / "part"
-        for sample in itertools.islice(samples(source, args.batch), args.batch):
-            (part / sample.split).mkdir(parents=True, exist_ok=True)
+        for split in ("train", "val"):
+            (part / split).mkdir(parents=True)
+        for sample in samples(source, args.batch):
             (part / sample.split / sample.filename).write_bytes(sample.data)
             (part / sample.split / (sample.filename[:-4] + ".txt")).write_text("0 0.5 0.5 0.1 0.1\n")
-        for backend in ("filesystem", "sqlite"):
-            run_quiet([*YDC, "--quiet", "--backend", backend, "--data-dir", str(work / f"validate-{backend}"),
-                       "datasets", "import", str(source)])
+        stored = {b: work / f"stored-{b}" for b in ("filesystem", "sqlite")}
+        for backend, root in stored.items():
+            bench.ydc(backend, root, "datasets", "import", source, label="setup")
         (work / "one.py").write_text(ONE_COMMAND_APP)
         for index in range(10):
-            run_quiet([*YDC, "--data-dir", str(work / "ten"), "datasets", "create", f"d{index}", "--classes", "a,b"])
+            bench.child([*YDC, "--data-dir", work / "ten", "datasets", "create", f"d{index}", "--classes", "a,b"],
+                        "setup")
+        for warm in ([*YDC, "--help"], [sys.executable, work / "one.py", "--help"]):
+            bench.child(warm, "setup")
         megabytes = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) / 1e6
-        print(f"{args.n} images with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds", file=sys.stderr)
-        for round_number in range(args.rounds):
-            for name, _, measure in measures:
-                timings.setdefault(name, []).append(measure(source, work))
-            print(f"round {round_number + 1} done", file=sys.stderr)
-    print(f"{'operation':<38} {'median':>9}  {'ratio':>6}  {'peak RSS':>9}  baseline")
-    for name, baseline, _ in measures:
-        median = statistics.median(timings[name])
-        base = statistics.median(timings[baseline])
-        rss = next((f"{v:.0f} MB" for k, v in PEAK_RSS_MB.items() if name.startswith(k)), "-")
-        print(f"{name:<38} {median:>8.3f}s  {median / base:>5.2f}x  {rss:>9}  {baseline}")
+        print(f"{args.n} images at {args.size} px with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds",
+              file=sys.stderr)
+        timings: dict[str, list[float]] = {}
+        measures = main_measures(bench, source, part, stored, args.batch)
+        run_rounds(measures, args.rounds, timings)
+
+        scaled: list[Measure] = []
+        folders: dict[int, Path] = {}
+        if args.scale:
+            print(f"scale: generating {args.scale} images at {args.scale_size} px", file=sys.stderr)
+            for n in sorted({1000, max(1000, args.scale // 10), args.scale}):
+                folders[n] = work / f"scale-{n}"
+                generate(folders[n], n, args.scale_size)
+            big = {b: work / f"scale-stored-{b}" for b in ("filesystem", "sqlite")}
+            largest = {backend: bench.ydc(backend, root, "datasets", "import", folders[args.scale], "--name", "source",
+                                          label=f"import {args.scale}, {backend}") for backend, root in big.items()}
+            scaled = scale_measures(bench, big, args.scale)
+            run_rounds(scaled, args.rounds, timings)
+
+        print()
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.rounds} "
+              f"interleaved rounds; {args.n} images at {args.size} px ({megabytes:.0f} MB)")
+        print()
+        print("| operation | median | ratio | target | peak RSS | baseline |")
+        print("|---|---|---|---|---|---|")
+        holds = report(measures + scaled, timings)
+        if folders:
+            print()
+            holds &= slope(bench, folders, largest)
+        peak = max((v for k, v in PEAK_RSS_MB.items() if k not in BASELINES), default=0.0)
+        print(f"\npeak RSS of any ydc command: {peak:.0f} MB (target < 300 MB: {'ok' if peak < 300 else 'MISSED'})")
+        holds &= peak < 300
+        print("every target holds" if holds else "SOME TARGETS MISSED")
+    with contextlib.suppress(OSError):
+        (Path.cwd() / "bench-out").rmdir()
 
 
 if __name__ == "__main__":
