@@ -285,15 +285,15 @@ def slope(bench: Bench, folders: dict[int, Path], largest: dict[str, float]) -> 
         xs, ys = zip(*points, strict=True)
         mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
         fitted = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x in xs)
-        # Per-image cost at the large end against the small end, start-up taken out (intercept).
-        intercept = mean_y - fitted * mean_x
-        per_small = (ys[0] - intercept) / xs[0]
-        per_large = (ys[-1] - intercept) / xs[-1]
-        linear = per_large <= 1.25 * per_small
+        # Linear: the marginal cost per image over the last step is within 1.5x of the first step's.
+        first = (ys[1] - ys[0]) / (xs[1] - xs[0])
+        last = (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+        linear = last <= 1.5 * first
         all_hold &= linear
-        print(f"| import slope, {backend:<10} | {fitted * 1000:.3f} ms/image | start-up {intercept:.2f} s | "
-              f"per image at {xs[-1]} / at {xs[0]}: {per_large / per_small:.2f} "
-              f"({'linear' if linear else 'NOT LINEAR'}) | " + ", ".join(f"{n}: {s:.1f} s" for n, s in points) + " |")
+        print(f"| import slope, {backend:<10} | {fitted * 1000:.3f} ms/image (least squares) | marginal "
+              f"{first * 1000:.3f} ms/image from {xs[0]} to {xs[1]}, {last * 1000:.3f} from {xs[-2]} to {xs[-1]}: "
+              f"{last / first:.2f}x ({'linear' if linear else 'NOT LINEAR'}) | "
+              + ", ".join(f"{n}: {t:.1f} s" for n, t in points) + " |")
     return all_hold
 
 

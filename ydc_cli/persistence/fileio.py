@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ydc_cli.domain.errors import ConflictError, NotFoundError, StorageBusyError, StorageError
+from ydc_cli.persistence import faults
 
 INTERNAL_PREFIX = ".ydc-"
 TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp-"
@@ -306,6 +307,7 @@ def replacing(target: Path) -> Iterator[Path]:
         with storage_errors(target):
             yield tmp
             _fsync_path(tmp)
+            faults.point("replace")
             os.replace(tmp, target)
             fsync_dir(target.parent)
     except BaseException:
@@ -320,6 +322,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     with storage_errors(path):
         write_new_file(tmp, data)
+        faults.point("replace")
         try:
             os.replace(tmp, path)
         except BaseException:

@@ -13,7 +13,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import validate_classes
-from ydc_cli.persistence import fileio
+from ydc_cli.persistence import faults, fileio
 from ydc_cli.persistence.dataset_store import DatasetStore
 from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.filesystem.layout import (
@@ -138,6 +138,7 @@ class FilesystemDatasetStore(DatasetStore):
             change.syncer.wait()
             for folder in _folders(stage / journal.FILES):
                 fileio.fsync_dir(folder)
+            faults.point("dataset-staged")
             try:
                 os.rename(stage / journal.FILES, target)
             except OSError as exc:

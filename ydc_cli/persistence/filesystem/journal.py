@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ydc_cli.persistence import fileio
+from ydc_cli.persistence import faults, fileio
 
 COMMIT_MARKER = "COMMITTED"
 MANIFEST = "manifest.json"
@@ -73,8 +73,10 @@ class Journal:
         fileio.write_new_file(self.stage / MANIFEST, manifest)
         for folder in _folders(self.stage):
             fileio.fsync_dir(folder)
+        faults.point("journal-staged")
         fileio.write_new_file(self.stage / COMMIT_MARKER, b"")
         fileio.fsync_dir(self.stage)
+        faults.point("journal-committed")
         apply(self.stage, self.root)
 
 
@@ -144,6 +146,7 @@ def apply(stage: Path, root: Path) -> None:
                 touched.add(target.parent)
 
     phase("delete", delete)
+    faults.point("journal-applying")
     phase("hold", hold)
     phase("place", place)
     write()

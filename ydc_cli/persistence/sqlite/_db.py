@@ -12,6 +12,7 @@ schema version.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain.errors import NotFoundError, StorageBusyError, StorageError
+from ydc_cli.persistence import faults
 from ydc_cli.persistence.fileio import DEFAULT_LOCK_TIMEOUT
 
 if TYPE_CHECKING:
@@ -152,6 +154,9 @@ class SqliteDatabase:
                     f"understands ({SCHEMA_VERSION}): upgrade ydc ({self.path})"
                 )
             conn.execute("PRAGMA synchronous = FULL")
+            # A cap on the database's size, in pages (a quota; the storage-fault tests use it as a full disk).
+            if os.environ.get("YDC_SQLITE_MAX_PAGES"):
+                conn.execute(f"PRAGMA max_page_count = {int(os.environ['YDC_SQLITE_MAX_PAGES'])}")
         except BaseException:
             conn.close()
             raise
@@ -199,11 +204,13 @@ class SqliteDatabase:
                 raise
             self._depth = 0
             try:
+                faults.point("sqlite-commit")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            faults.point("sqlite-committed")
 
     @contextlib.contextmanager
     def errors(self) -> Iterator[None]:

@@ -1,0 +1,154 @@
+"""Crashes and interruptions: SIGKILL at injected points, SIGINT and SIGTERM; old state or new, never a mix.
+
+``YDC_KILL_AT=<point>`` makes ydc SIGKILL itself there (ydc_cli/persistence/faults.py):
+``dataset-staged`` (a new dataset complete in staging, not renamed into place),
+``journal-staged`` / ``journal-committed`` / ``journal-applying`` (a change to an
+existing filesystem dataset before its commit marker, right after it, and
+half-applied), ``sqlite-commit`` / ``sqlite-committed`` (a SQLite transaction just
+before and just after COMMIT) and
+``replace`` (a single file written and synced, before ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import jpeg
+from tests.reliability.conftest import YDC
+
+STAGING = ".ydc-staging-"
+
+
+def _killed(store, *args, at: str) -> None:
+    done = store.run(*args, env={"YDC_KILL_AT": at})
+    assert done.returncode == -signal.SIGKILL, (done.returncode, done.stderr)
+
+
+def _leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith((STAGING, ".ydc-tmp-"))]
+
+
+def _age(paths: list[Path]) -> None:
+    """Make leftovers look older than the sweep's grace period (a live writer may own a brand-new one)."""
+    past = time.time() - 60
+    for path in paths:
+        os.utime(path, (past, past))
+
+
+def _folder(root: Path, count: int = 4) -> Path:
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    for index in range(count):
+        (root / "images" / "train" / f"{index}.jpg").write_bytes(jpeg(seed=index))
+        (root / "labels" / "train" / f"{index}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (root / "data.yaml").write_text("names: [a, b]\ntrain: images/train\n")
+    return root
+
+
+def _images(store, dataset: str) -> list[tuple[str, str, bool]]:
+    listed = json.loads(store.ok("--json", "images", "list", dataset).stdout)
+    return [(i["split"], i["filename"], i["has_labels"]) for i in listed]
+
+
+def test_import_killed_before_it_is_visible(store, tmp_path):
+    folder = _folder(tmp_path / "new")
+    before = store.snapshot()
+    _killed(store, "datasets", "import", folder, at="dataset-staged" if store.backend == "filesystem"
+            else "sqlite-commit")
+    assert [d["name"] for d in json.loads(store.ok("--json", "datasets", "list").stdout)] == ["base"]
+    _age(_leftovers(store.data))
+    store.ok("datasets", "list")  # the next command sweeps what the dead writer left
+    assert _leftovers(store.data) == []
+    assert store.snapshot() == before
+    store.ok("datasets", "import", folder)  # and the import can simply run again
+    assert len(_images(store, "new")) == 4
+
+
+# Each phase of a change, and where each backend can be killed in it.
+PHASES = {
+    "before commit": {"filesystem": "journal-staged", "sqlite": "sqlite-commit"},
+    "after commit": {"filesystem": "journal-committed", "sqlite": "sqlite-committed"},
+    "while applying": {"filesystem": "journal-applying", "sqlite": "sqlite-committed"},
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_images_add_killed(store, tmp_path, phase):
+    point = PHASES[phase][store.backend]
+    sources = []
+    for index in range(3):
+        sources.append(tmp_path / f"new{index}.jpg")
+        sources[-1].write_bytes(jpeg(seed=10 + index))
+    old = _images(store, "base")
+    _killed(store, "images", "add", "base", *sources, at=point)
+    now = _images(store, "base")
+    new = sorted(old + [("train", f"new{i}.jpg", False) for i in range(3)])
+    if phase != "before commit":
+        assert now == new  # committed: the next reader finished it
+    else:
+        assert now == old
+    assert _leftovers(store.data) == []
+    for path in store.data.rglob("*.jpg"):
+        assert path.read_bytes()[-2:] == b"\xff\xd9"  # no half-written image anywhere
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_class_remap_killed(store, phase):
+    point = PHASES[phase][store.backend]
+    _killed(store, "datasets", "classes", "base", "--remove", "a", "--remap-to", "b", "--yes", at=point)
+    info = json.loads(store.ok("--json", "datasets", "info", "base").stdout)
+    labels = json.loads(store.ok("--json", "labels", "show", "base", "train", "one.jpg").stdout)
+    classes = [a["class_id"] for a in labels["annotations"]]
+    if phase != "before commit":
+        assert info["classes"] == ["b"] and classes == [0]
+    else:
+        assert info["classes"] == ["a", "b"] and classes == [0]
+    other = json.loads(store.ok("--json", "labels", "show", "base", "val", "two.png").stdout)
+    assert [a["class_id"] for a in other["annotations"]] == [0 if info["classes"] == ["b"] else 1]
+
+
+def test_registry_write_killed(store, tmp_path):
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"PK\x03\x04 new weights")
+    point = "replace" if store.backend == "filesystem" else "sqlite-commit"
+    _killed(store, "models", "add", "m2", weights, at=point)
+    assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m"]
+    store.ok("models", "add", "m2", weights)
+    assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m", "m2"]
+
+
+def test_export_killed_leaves_no_zip(store, tmp_path):
+    out = tmp_path / "out"
+    _killed(store, "datasets", "export", "base", "--output", out, at="replace")
+    assert not (out / "base.zip").exists()
+    store.ok("datasets", "export", "base", "--output", out)
+    assert (out / "base.zip").is_file()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_import_rolls_back(store, tmp_path, sig, code):
+    folder = _folder(tmp_path / "new")
+    pause = tmp_path / "paused"
+    point = "dataset-staged" if store.backend == "filesystem" else "sqlite-commit"
+    before = store.snapshot()
+    process = subprocess.Popen(
+        [*YDC, "datasets", "import", str(folder)],
+        env={**store.env, "YDC_PAUSE_AT": point, "YDC_PAUSE_FILE": str(pause)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not pause.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pause.exists(), process.communicate()
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr
+    assert _leftovers(store.data) == []
+    assert store.snapshot() == before

@@ -1,0 +1,99 @@
+"""Storage faults: a full disk and a read-only store give exit 6 and change nothing, on both backends."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+
+import pytest
+
+from tests.helpers import jpeg
+
+
+def _folder(root, count=40):
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    for index in range(count):
+        (root / "images" / "train" / f"{index}.jpg").write_bytes(jpeg(320, 240, seed=index))
+        (root / "labels" / "train" / f"{index}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (root / "data.yaml").write_text("names: [a]\ntrain: images/train\n")
+    return root
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.parametrize("command", ["import", "images add", "export"])
+def test_full_disk(store, tmp_path, command):
+    """RLIMIT_FSIZE: no file may grow past 64 KB (the seeded store already exists)."""
+    folder = _folder(tmp_path / "big")
+    args = {"import": ["datasets", "import", folder],
+            "images add": ["images", "add", "base", *sorted((folder / "images" / "train").iterdir())],
+            "export": ["datasets", "export", "base", "--format", "zip", "--output", tmp_path / "out"]}[command]
+    if command == "export":
+        big = sorted((folder / "images" / "train").iterdir())
+        store.ok("images", "add", "base", *big)  # an export larger than the limit
+    before = store.snapshot()
+    done = store.run(*args, preexec_fn=_file_size_limit(64 * 1024))
+    assert done.returncode == 6, done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert store.snapshot() == before
+    assert not (tmp_path / "out" / "base.zip").exists()
+
+
+def test_sqlite_max_page_count(tmp_path):
+    """SQLite's own quota: the database may not grow past its current size plus a few pages."""
+    from tests.reliability.conftest import Store, seed
+
+    data = tmp_path / "data"
+    seed("sqlite", data)
+    env = {**os.environ, "YDC_BACKEND": "sqlite", "YDC_DATA_DIR": str(data)}
+    store = Store("sqlite", data, env)
+    pages = (data / "ydc.db").stat().st_size // 65536 + 2
+    folder = _folder(tmp_path / "big")
+    store.refuses("datasets", "import", folder, code=6, says="full", env={"YDC_SQLITE_MAX_PAGES": str(pages)})
+
+
+def _immutable(path, on: bool) -> None:
+    subprocess.run(["chattr", "-R", "+i" if on else "-i", str(path)], check=True, capture_output=True)
+
+
+@pytest.fixture
+def read_only(store):
+    """Make the whole store read-only: chattr +i as root (chmod does not stop root), chmod otherwise."""
+    if os.geteuid() == 0:
+        _immutable(store.data, True)
+        yield store
+        _immutable(store.data, False)
+    else:
+        modes = {p: p.stat().st_mode for p in [store.data, *store.data.rglob("*")]}
+        for path in modes:
+            path.chmod(modes[path] & 0o555)
+        yield store
+        for path, mode in modes.items():
+            path.chmod(mode)
+
+
+@pytest.mark.parametrize("command", ["create", "import", "images add", "labels set", "classes", "models add",
+                                     "delete"])
+def test_read_only_store(read_only, tmp_path, command):
+    store = read_only
+    folder = _folder(tmp_path / "src", 2)
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"PK\x03\x04 weights")
+    args = {
+        "create": ["datasets", "create", "new", "--classes", "a"],
+        "import": ["datasets", "import", folder],
+        "images add": ["images", "add", "base", folder / "images" / "train" / "0.jpg"],
+        "labels set": ["labels", "set", "base", "train", "one.jpg", "--box", "1 0.5 0.5 0.1 0.1"],
+        "classes": ["datasets", "classes", "base", "--add", "c"],
+        "models add": ["models", "add", "m2", weights],
+        "delete": ["datasets", "delete", "base", "--yes"],
+    }[command]
+    store.refuses(*args, code=6)
