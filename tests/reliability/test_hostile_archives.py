@@ -11,6 +11,9 @@ import pytest
 
 from tests.helpers import jpeg
 
+# Writing the duplicate member is the point of two of the cases.
+pytestmark = pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")
+
 GOOD = {
     "evil/data.yaml": b"names: [a, b]\ntrain: images/train\nval: images/val\n",
     "evil/images/train/x.jpg": jpeg(),

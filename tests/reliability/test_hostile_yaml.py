@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import jpeg
 from ydc_cli.domain.datayaml import MAX_YAML_BYTES
@@ -55,7 +56,8 @@ def test_download_key_is_never_run_nor_exported(store, tmp_path):
     assert not Path(PWNED).exists()
     with zipfile.ZipFile(tmp_path / "zips" / "dl.zip") as archive:
         assert b"download" not in archive.read("dl/data.yaml") and b"touch" not in archive.read("dl/data.yaml")
-    assert "download" not in (tmp_path / "yolo" / "dl" / "data.yaml").read_text()
+    exported = yaml.safe_load((tmp_path / "yolo" / "dl" / "data.yaml").read_text())
+    assert "download" not in exported and "touch" not in json.dumps(exported)
 
 
 def test_yes_no_null_stay_class_names(store, tmp_path):
