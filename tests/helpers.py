@@ -61,8 +61,12 @@ def db_snapshot(db_path: Path) -> list[str]:
     """The database's content as SQL (``iterdump``), read through a fresh connection."""
     if not db_path.exists():
         return []
-    conn = sqlite3.connect(db_path)
     try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+        conn = sqlite3.connect(db_path)
+        dump = list(conn.iterdump())
+    except sqlite3.OperationalError:
+        # A store made read-only (chattr +i) cannot take the -wal/-shm files: read it as immutable.
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+        dump = list(conn.iterdump())
+    conn.close()
+    return dump

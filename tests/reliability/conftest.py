@@ -64,6 +64,7 @@ def seed(backend: str, data: Path) -> None:
     """Dataset ``base`` (classes a, b; two labelled images and a background) and model ``m``."""
     stores = (create_stores(data / "datasets", data / "models") if backend == "filesystem"
               else create_sqlite_stores(data / "ydc.db", data / "models"))
+    data.mkdir(parents=True, exist_ok=True)
     weights = data.parent / "seed.pt"
     weights.write_bytes(b"PK\x03\x04 seed weights, never unpickled " + bytes(range(256)))
 

@@ -7,16 +7,24 @@ import resource
 import signal
 import subprocess
 
+import cv2
+import numpy as np
 import pytest
 
-from tests.helpers import jpeg
+
+def _noise_jpeg(seed: int) -> bytes:
+    """A 320x240 JPEG of noise: about 200 KB, so one file is past the 64 KB limit below."""
+    image = np.random.default_rng(seed).integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return data.tobytes()
 
 
-def _folder(root, count=40):
+def _folder(root, count=8):
     (root / "images" / "train").mkdir(parents=True)
     (root / "labels" / "train").mkdir(parents=True)
     for index in range(count):
-        (root / "images" / "train" / f"{index}.jpg").write_bytes(jpeg(320, 240, seed=index))
+        (root / "images" / "train" / f"{index}.jpg").write_bytes(_noise_jpeg(index))
         (root / "labels" / "train" / f"{index}.txt").write_text("0 0.5 0.5 0.2 0.2\n")
     (root / "data.yaml").write_text("names: [a]\ntrain: images/train\n")
     return root
