@@ -100,13 +100,14 @@ class Bench:
         self.counter += 1
         return self.work / "out" / f"{self.counter:04d}-{label}"
 
-    def child(self, command: list, label: str, *, shell: bool = False) -> float:
+    def child(self, command: list, label: str, *, shell: bool = False, env: dict[str, str] | None = None) -> float:
         """Run a command after an untimed sync; its wall time, and its peak RSS under ``label``."""
         os.sync()
         command = ["bash", "-c", command[0]] if shell else [str(c) for c in command]
         wrapped = ["/usr/bin/time", "-f", "ydc-bench-rss %M", *command] if HAVE_TIME else command
         started = time.perf_counter()
-        done = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=CHILD_ENV)
+        done = subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**CHILD_ENV, **(env or {})})
         elapsed = time.perf_counter() - started
         if done.returncode not in (0, 1):
             raise SystemExit(f"benchmark step failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
@@ -115,8 +116,8 @@ class Bench:
                 PEAK_RSS_MB[label] = max(PEAK_RSS_MB.get(label, 0.0), int(line.split()[1]) / 1024)
         return elapsed
 
-    def ydc(self, backend: str, data: Path, *args: object, label: str) -> float:
-        return self.child([*YDC, "--quiet", "--backend", backend, "--data-dir", data, *args], label)
+    def ydc(self, backend: str, data: Path, *args: object, label: str, env: dict[str, str] | None = None) -> float:
+        return self.child([*YDC, "--quiet", "--backend", backend, "--data-dir", data, *args], label, env=env)
 
 
 def samples(folder: Path, limit: int):
@@ -191,6 +192,8 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
     w = bench.work
     return [
         Measure("cp -r", "cp -r", lambda _: bench.child(["cp", "-r", source, bench.fresh("cp")], "cp -r")),
+        Measure("cp -r, then sync (durable copy)", "cp -r", lambda _: bench.child(
+            [f"cp -r {source} {bench.fresh('cp-sync')} && sync"], "cp -r", shell=True)),
         Measure("ydc datasets import, filesystem", "cp -r", lambda _: bench.ydc(
             "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.5),
         Measure("ydc datasets import, sqlite", "cp -r", lambda _: bench.ydc(
@@ -209,6 +212,14 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
         Measure("ydc datasets export zip, sqlite", "zip -r -0", lambda _: bench.ydc(
             "sqlite", stored["sqlite"], "datasets", "export", "source", "--output", bench.fresh("export-sqlite"),
             label="export zip, sqlite"), 1.2),
+        Measure("zip -r -0, then sync (durable)", "zip -r -0", lambda _: bench.child(
+            [f"cd {stored['filesystem'] / 'datasets'} && zip -q -r -0 {bench.fresh('zip-sync')}.zip source && sync"],
+            "zip -r -0", shell=True)),
+        Measure("ydc datasets dedupe --near, 1 thread", "ydc datasets dedupe --near, 1 thread", lambda _: bench.ydc(
+            "filesystem", stored["filesystem"], "datasets", "dedupe", "source", "--near", label="dedupe",
+            env={"YDC_WORKERS": "1"})),
+        Measure("ydc datasets dedupe --near, both cores", "ydc datasets dedupe --near, 1 thread", lambda _: bench.ydc(
+            "filesystem", stored["filesystem"], "datasets", "dedupe", "source", "--near", label="dedupe")),
         Measure("ultralytics scan", "ultralytics scan", lambda _: ultralytics_scan(bench, source)),
         Measure("ydc datasets validate, filesystem", "ultralytics scan", lambda _: bench.ydc(
             "filesystem", stored["filesystem"], "datasets", "validate", "source", label="validate, filesystem"), 1.0),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidInputError, NotFoundError
 from ydc_cli.persistence import DatasetChanges, Stores
+from ydc_cli.services.parallel import map_ordered
 
 MAX_THRESHOLD = 7
 
@@ -85,14 +86,16 @@ async def find_duplicates(
     exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
     hashes: dict[tuple[str, str], int] = {}
     count = 0
-    async for sample in stores.dataset.iter_samples(name, with_labels=False):
+    def fingerprint(sample) -> tuple[str, int | None]:  # runs in worker threads: both release the GIL
+        return hashlib.sha256(sample.data).hexdigest(), dhash(sample.data) if near else None
+
+    samples = stores.dataset.iter_samples(name, with_labels=False)
+    async for sample, (digest, value) in map_ordered(samples, fingerprint):
         count += 1
         key = (sample.split, sample.filename)
-        exact[hashlib.sha256(sample.data).hexdigest()].append(key)
-        if near:
-            value = dhash(sample.data)
-            if value is not None:
-                hashes[key] = value
+        exact[digest].append(key)
+        if value is not None:
+            hashes[key] = value
         if on_image:
             on_image(1)
     groups = _Groups()
