@@ -62,7 +62,7 @@ def list_images(
                      [(r.split, r.filename, r.size_bytes, "yes" if r.has_labels else "no") for r in rows])
     else:
         output.table(None, ["split", "filename", "labels"],
-                     [(r.split, r.filename, "yes" if r.has_labels else "no") for r in rows])
+                     [(split, filename, "yes" if labelled else "no") for filename, split, _, _, labelled in rows])
 
 
 @app.command("show")

@@ -50,6 +50,7 @@ def _flat(record: dict) -> bool:
 
 
 PLAIN_ROWS = 1000
+_SEPARATORS = {ord("\t"): None, ord("\n"): None}
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -63,6 +64,15 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     from ydc_cli.domain.names import printable
 
     if len(rows) > PLAIN_ROWS or not sys.stdout.isatty():
+        try:  # the common case, all cells text with nothing to escape, in one pass of C
+            body = "\n".join(map("\t".join, rows))
+        except TypeError:
+            body = None
+        if (body is not None and body.translate(_SEPARATORS).isprintable()
+                and body.count("\n") == len(rows) - 1 and body.count("\t") == len(rows) * (len(columns) - 1)):
+            sys.stdout.write("\t".join(columns) + "\n" + body + ("\n" if body else ""))
+            return
+
         def line(row: Sequence[Any]) -> str:
             cells = ["" if value is None else str(value) for value in row]
             if "".join(cells).isprintable():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import stat
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,38 +68,36 @@ class FilesystemImageStore(ImageStore):
                           has_labels=row.has_labels) for row in await self.list_rows(dataset, split)]
 
     async def list_rows(self, dataset: str, split: str | None = None, *, sizes: bool = True) -> list[ImageRow]:
+        # Column by column over plain strings: at 100,000 images every per-image step counts.
         root = self._layout.existing(dataset)
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
+        extensions = datayaml.IMAGE_EXTENSIONS
         rows: list[ImageRow] = []
         for current in splits:
             folder = f"{root}/images/{current}"
+            try:
+                with os.scandir(folder) as entries:
+                    names = [e.name for e in entries if e.is_file()]  # the entry's type: no stat
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            names = [n for n in names if n.rpartition(".")[2].lower() in extensions and "." in n
+                     and not n.startswith(fileio.INTERNAL_PREFIX)]
+            names.sort()
             try:  # every name, unfiltered: only "<stem>.txt" is ever looked up
                 labels = set(os.listdir(f"{root}/labels/{current}"))
             except (FileNotFoundError, NotADirectoryError):
                 labels = set()
-            found = []
-            extensions = datayaml.IMAGE_EXTENSIONS
-            try:
-                with os.scandir(folder) as entries:
-                    for entry in entries:  # inlined is_image_name and is_internal: this runs per image
-                        name = entry.name
-                        stem, dot, extension = name.rpartition(".")
-                        if not dot or extension.lower() not in extensions or name.startswith(fileio.INTERNAL_PREFIX):
-                            continue
-                        if sizes:
-                            try:
-                                info = entry.stat()
-                            except OSError:
-                                continue
-                            if stat.S_ISREG(info.st_mode):
-                                found.append((name, info.st_size, f"{stem}.txt" in labels))
-                        elif entry.is_file():  # the directory entry's type: no stat
-                            found.append((name, None, f"{stem}.txt" in labels))
-            except FileNotFoundError:
-                continue
-            found.sort()
-            rows.extend([ImageRow(name, current, f"{folder}/{name}", size, labelled)
-                         for name, size, labelled in found])
+            labelled = [f"{n.rpartition('.')[0]}.txt" in labels for n in names]
+            if sizes:
+                size_list = []
+                for name in names:
+                    try:
+                        size_list.append(os.stat(f"{folder}/{name}").st_size)
+                    except OSError:
+                        size_list.append(0)
+            paths = [f"{folder}/{n}" for n in names]
+            rows += map(tuple.__new__, repeat(ImageRow),
+                        zip(names, repeat(current), paths, size_list if sizes else repeat(None), labelled))
         return rows
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
