@@ -1,7 +1,7 @@
 """The SQLite backend: one database file holds datasets, images (original
 bytes as BLOBs), labels and the model registry; weights files live in
-``models_dir``. Importing this package does not import sqlite_utils: the
-connection opens, and sqlite_utils loads, on first use."""
+``models_dir``. Importing this package does not import sqlite_utils; it loads
+only when a new or older database's schema is built."""
 
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
 from ydc_cli.persistence.sqlite.dataset_store import SqliteDatasetStore
