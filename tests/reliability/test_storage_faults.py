@@ -6,6 +6,8 @@ import os
 import resource
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -68,24 +70,62 @@ def test_sqlite_max_page_count(tmp_path):
     store.refuses("datasets", "import", folder, code=6, says="full", env={"YDC_SQLITE_MAX_PAGES": str(pages)})
 
 
-def _immutable(path, on: bool) -> None:
-    subprocess.run(["chattr", "-R", "+i" if on else "-i", str(path)], check=True, capture_output=True)
+def _chattr(path, flag: str) -> bool:
+    try:
+        return subprocess.run(["chattr", "-R", flag, str(path)], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def _writable(folder) -> bool:
+    probe = folder / ".probe"
+    try:
+        probe.write_bytes(b"")
+    except OSError:
+        return False
+    probe.unlink()
+    return True
+
+
+def _as_nobody() -> None:
+    os.setgid(65534)
+    os.setuid(65534)
 
 
 @pytest.fixture
 def read_only(store):
-    """Make the whole store read-only: chattr +i as root (chmod does not stop root), chmod otherwise."""
-    if os.geteuid() == 0:
-        _immutable(store.data, True)
-        yield store
-        _immutable(store.data, False)
-    else:
+    """Make the whole store read-only for the ydc under test.
+
+    As root, chmod stops nothing: the store is made immutable (chattr +i) where the file
+    system allows it, else ydc runs as the unprivileged user ``nobody`` over a store it
+    does not own. As any other user, the store is chmod'ed read-only.
+    """
+    if os.geteuid() != 0:
         modes = {p: p.stat().st_mode for p in [store.data, *store.data.rglob("*")]}
         for path in modes:
             path.chmod(modes[path] & 0o555)
         yield store
         for path, mode in modes.items():
             path.chmod(mode)
+        return
+    if _chattr(store.data, "+i") and not _writable(store.data):
+        try:
+            yield store
+        finally:
+            _chattr(store.data, "-i")
+        return
+    _chattr(store.data, "-i")
+    try:
+        check = subprocess.run([sys.executable, "-c", "import ydc_cli"], preexec_fn=_as_nobody,
+                               capture_output=True, cwd=Path(__file__).resolve().parents[2])
+        reason = check.stderr.decode()[-300:] if check.returncode else ""
+    except OSError as exc:
+        reason = str(exc)
+    assert not reason, ("cannot make a read-only store here: chattr +i is not supported and the user nobody "
+                        f"cannot run this Python ({reason})")
+    original = store.run
+    store.run = lambda *args, **kwargs: original(*args, preexec_fn=_as_nobody, **kwargs)
+    yield store
 
 
 @pytest.mark.parametrize("command", ["create", "import", "images add", "labels set", "classes", "models add",
