@@ -11,6 +11,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.persistence import fileio
+from ydc_cli.persistence.bulk import gc_paused
 from ydc_cli.persistence.filesystem.layout import Layout, image_names
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
 from ydc_cli.persistence.models import ImageInfo, ImageRow
@@ -71,34 +72,39 @@ class FilesystemImageStore(ImageStore):
         # Column by column over plain strings: at 100,000 images every per-image step counts.
         root = self._layout.existing(dataset)
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
-        extensions = datayaml.IMAGE_EXTENSIONS
+        suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
         rows: list[ImageRow] = []
-        for current in splits:
-            folder = f"{root}/images/{current}"
-            try:
-                with os.scandir(folder) as entries:
-                    names = [e.name for e in entries if e.is_file()]  # the entry's type: no stat
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            names = [n for n in names if n.rpartition(".")[2].lower() in extensions and "." in n
-                     and not n.startswith(fileio.INTERNAL_PREFIX)]
-            names.sort()
-            try:  # every name, unfiltered: only "<stem>.txt" is ever looked up
-                labels = set(os.listdir(f"{root}/labels/{current}"))
-            except (FileNotFoundError, NotADirectoryError):
-                labels = set()
-            labelled = [f"{n.rpartition('.')[0]}.txt" in labels for n in names]
-            if sizes:
-                size_list = []
-                for name in names:
-                    try:
-                        size_list.append(os.stat(f"{folder}/{name}").st_size)
-                    except OSError:
-                        size_list.append(0)
-            paths = [f"{folder}/{n}" for n in names]
-            rows += map(tuple.__new__, repeat(ImageRow),
-                        zip(names, repeat(current), paths, size_list if sizes else repeat(None), labelled))
+        with gc_paused():
+            for current in splits:
+                rows += self._split_rows(root, current, suffixes, sizes)
         return rows
+
+    @staticmethod
+    def _split_rows(root: Path, current: str, suffixes: tuple[str, ...], sizes: bool) -> list[ImageRow]:
+        folder = f"{root}/images/{current}"
+        try:
+            with os.scandir(folder) as entries:
+                names = [e.name for e in entries if e.is_file()]  # the entry's type: no stat
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        internal = fileio.INTERNAL_PREFIX
+        names = [n for n in names if n.lower().endswith(suffixes) and not n.startswith(internal)]
+        names.sort()
+        try:  # every name, unfiltered: only "<stem>.txt" is ever looked up
+            labels = set(os.listdir(f"{root}/labels/{current}"))
+        except (FileNotFoundError, NotADirectoryError):
+            labels = set()
+        labelled = [f"{n.rpartition('.')[0]}.txt" in labels for n in names]
+        if sizes:
+            size_list = []
+            for name in names:
+                try:
+                    size_list.append(os.stat(f"{folder}/{name}").st_size)
+                except OSError:
+                    size_list.append(0)
+        paths = [f"{folder}/{n}" for n in names]
+        return list(map(tuple.__new__, repeat(ImageRow),
+                        zip(names, repeat(current), paths, size_list if sizes else repeat(None), labelled)))
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         try:

@@ -12,6 +12,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.domain.names import validate_dataset_name, validate_filename
+from ydc_cli.persistence.bulk import gc_paused
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
 from ydc_cli.persistence.models import ImageInfo, ImageRow
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
@@ -114,7 +115,7 @@ class SqliteImageStore(ImageStore):
         validate_dataset_name(dataset)
         if split is not None:
             datayaml.check_split(split)
-        with self._sql.errors():
+        with self._sql.errors(), gc_paused():  # 100,000 row tuples: no collector passes meanwhile
             dataset_id = self._sql.dataset_id(dataset)
             rows = self._sql.conn.execute(
                 "SELECT i.filename, i.split, i.size_bytes, l.id IS NOT NULL FROM images i"
@@ -123,9 +124,9 @@ class SqliteImageStore(ImageStore):
                 f" ORDER BY {SPLIT_ORDER.replace('split', 'i.split')}, i.filename",
                 (dataset_id, split, split),
             ).fetchall()
-        base = str(image_path(self.db_path, dataset, "x", "x").parent.parent)
-        return [ImageRow(filename, row_split, f"{base}/{row_split}/{filename}", size if sizes else None,
-                         bool(labelled)) for filename, row_split, size, labelled in rows]
+            base = str(image_path(self.db_path, dataset, "x", "x").parent.parent)
+            return [ImageRow(filename, row_split, f"{base}/{row_split}/{filename}", size if sizes else None,
+                             bool(labelled)) for filename, row_split, size, labelled in rows]
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         _check(dataset, split, filename)
