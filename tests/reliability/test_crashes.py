@@ -124,12 +124,17 @@ def test_registry_write_killed(store, tmp_path):
     assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m", "m2"]
 
 
-def test_export_killed_leaves_no_zip(store, tmp_path):
+@pytest.mark.parametrize("what", ["datasets", "models"])
+def test_export_killed_leaves_no_zip_and_its_leftover_is_swept(store, tmp_path, what):
     out = tmp_path / "out"
-    _killed(store, "datasets", "export", "base", "--output", out, at="replace")
-    assert not (out / "base.zip").exists()
-    store.ok("datasets", "export", "base", "--output", out)
-    assert (out / "base.zip").is_file()
+    name = "base" if what == "datasets" else "m"
+    _killed(store, what, "export", name, "--output", out, at="replace")
+    assert not (out / f"{name}.zip").exists()
+    left = _leftovers(out)
+    assert left and all(p.name.startswith(STAGING) for p in left if p.parent == out)
+    _age(left)
+    store.ok(what, "export", name, "--output", out)
+    assert (out / f"{name}.zip").is_file() and _leftovers(out) == []
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -296,24 +296,22 @@ def _close_all(fds: list[int]) -> None:
 
 @contextlib.contextmanager
 def replacing(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``target``; when the block succeeds, it becomes ``target``.
+    """Yield a temp path for ``target``; when the block succeeds, it becomes ``target``.
 
-    The temp file is fsynced, renamed over ``target`` and the folder fsynced;
-    when the block fails, the temp file is removed and ``target`` is untouched.
+    The temp file lives in a locked staging folder beside ``target``, so a process
+    killed while writing (a zip of gigabytes, say) leaves a folder the next call
+    recognises as dead and sweeps. The file is fsynced, renamed over ``target``
+    and the folder fsynced; when the block fails, ``target`` is untouched.
     """
     target = Path(target)
-    tmp = target.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}{target.suffix}"
-    try:
-        with storage_errors(target):
-            yield tmp
-            _fsync_path(tmp)
-            faults.point("replace")
-            os.replace(tmp, target)
-            fsync_dir(target.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    sweep_leftovers(target.parent)
+    with storage_errors(target), staging_dir(target.parent) as stage:
+        tmp = stage / target.name
+        yield tmp
+        _fsync_path(tmp)
+        faults.point("replace")
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
