@@ -74,12 +74,11 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_new_file(path: Path, data: bytes, *, sync: bool = True) -> None:
-    """Create ``path`` (it must not exist) holding ``data``."""
+def write_new_file(path: Path, data: bytes) -> None:
+    """Create ``path`` (it must not exist) holding ``data``, on disk when this returns."""
     fd = _open_and_write(path, data, os.O_EXCL)
     try:
-        if sync:
-            os.fsync(fd)
+        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -217,7 +216,7 @@ class StreamWriter(io.RawIOBase):
             self._buffer += data
             return size
         self._drain()
-        self._write_all(data)
+        _write_fully(self._fd, data)
         if self._position - self._synced_at >= self.SYNC_EVERY and (self._sync is None or self._sync.done()):
             if self._sync is not None:
                 self._sync.result()
@@ -231,13 +230,8 @@ class StreamWriter(io.RawIOBase):
 
     def _drain(self) -> None:
         if self._buffer:
-            self._write_all(self._buffer)
+            _write_fully(self._fd, self._buffer)
             self._buffer = bytearray()
-
-    def _write_all(self, data) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view):]
 
     def finish(self) -> None:
         """Write what is buffered and wait until the whole file is on disk."""
@@ -268,15 +262,20 @@ def _open_and_write(path: Path | str, data: bytes, mode: int) -> int:
     """Create ``path`` with ``os.O_EXCL`` or ``os.O_TRUNC`` as ``mode``; returns the open descriptor."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        _write_fully(fd, data)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(path)
         raise
     return fd
+
+
+def _write_fully(fd: int, data) -> None:
+    """``os.write`` until every byte is written (it may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _fsync_and_close(fds: list[int]) -> None:

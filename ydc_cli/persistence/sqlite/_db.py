@@ -128,13 +128,6 @@ class SqliteDatabase:
                 self._conn = self._open()
         return self._conn
 
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """A sqlite-utils view of the same connection."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn, execute_plugins=False)
-
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
