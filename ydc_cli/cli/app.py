@@ -1,6 +1,5 @@
 """The ``ydc`` root: global options, and the command groups."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

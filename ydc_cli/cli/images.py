@@ -1,6 +1,5 @@
 """``ydc images``: add, list and inspect images."""
 
-from __future__ import annotations
 
 from operator import itemgetter
 from pathlib import Path

@@ -1,6 +1,5 @@
 """``ydc models``: the registry of trained weights."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
