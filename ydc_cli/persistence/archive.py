@@ -29,6 +29,7 @@ from ydc_cli.persistence import fileio
 from ydc_cli.persistence.models import ModelInfo, Sample
 from ydc_cli.persistence.samples import to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
+from ydc_cli.persistence.zipstream import ZipStream
 
 if TYPE_CHECKING:
     from ydc_cli.persistence.dataset_store import DatasetStore
@@ -175,19 +176,20 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
     yaml_data = {k: v for k, v in datayaml.build("", info.classes).items() if k != "path"}
-    with (fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream,
-          zipfile.ZipFile(stream, "w", allowZip64=True) as archive):
-        _put(archive, f"{name}/data.yaml", dump_yaml(yaml_data))
+    with fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream:
+        archive = ZipStream(stream)
+        archive.add(f"{name}/data.yaml", dump_yaml(yaml_data), compress=True)
         if prompts:
-            _put(archive, f"{name}/prompts.yaml", dump_yaml(prompts))
+            archive.add(f"{name}/prompts.yaml", dump_yaml(prompts), compress=True)
         async for sample in store.iter_samples(name):
             ext = sample.filename.rpartition(".")[2].lower()
-            _put(archive, f"{name}/images/{sample.split}/{sample.filename}", sample.data,
-                 stored=ext in _STORED_FORMATS)
+            archive.add(f"{name}/images/{sample.split}/{sample.filename}", sample.data,
+                        compress=ext not in _STORED_FORMATS)
             if sample.annotations is not None:
                 text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
                 label = datayaml.label_name_for(sample.filename)
-                _put(archive, f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"))
+                archive.add(f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"), compress=True)
+        archive.finish()
     return target
 
 
