@@ -1,10 +1,76 @@
-"""Building many small objects at once (a listing of 100,000 images)."""
+"""Work on many items at once: listings of 100,000 images, imports of thousands of files."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def workers() -> int:
+    """How many threads per-item work may use: ``YDC_WORKERS``, else the CPU count."""
+    configured = os.environ.get("YDC_WORKERS", "")
+    return max(1, int(configured)) if configured.strip().isdigit() else (os.cpu_count() or 1)
+
+
+def read_ahead(items: Iterable[T], func: Callable[[T], R], depth: int = 32) -> Iterator[R]:
+    """``func(item)`` for each item, in order, computed on a helper thread up to ``depth`` ahead.
+
+    An import's source is a generator that reads files and parses labels: Python
+    work that needs the GIL. The store's writes (``os.write``, ``fsync``,
+    ``sqlite3`` steps) release it, so with the source on a second thread the two
+    halves overlap on two cores. Results and the source's first error arrive in
+    the source's order, so a failure surfaces at the same item as without the
+    thread. Closing the iterator (an error or Ctrl-C in the consumer) stops the
+    helper and waits for it. With one worker (``YDC_WORKERS=1``) it all runs inline.
+    """
+    if workers() == 1:
+        yield from map(func, items)
+        return
+    import queue
+    import threading
+
+    results: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def hand_over(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                results.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over((True, func(item))):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over((False, exc))
+        else:
+            hand_over((False, None))
+
+    helper = threading.Thread(target=produce, name="ydc-read-ahead", daemon=True)
+    helper.start()
+    try:
+        while True:
+            ok, value = results.get()
+            if ok:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        helper.join()
 
 
 @contextlib.contextmanager

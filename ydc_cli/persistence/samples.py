@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
@@ -9,6 +11,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.imageformat import ImageHeader, read_header
 from ydc_cli.domain.labels import Box, check_box
 from ydc_cli.domain.names import validate_filename
+from ydc_cli.persistence.bulk import read_ahead
 from ydc_cli.persistence.models import Annotation, Sample
 
 
@@ -62,11 +65,17 @@ def to_annotations(boxes: list[Box]) -> list[Annotation]:
 SampleSource = Iterable[Sample] | AsyncIterable[Sample]
 
 
-async def each_sample(samples: SampleSource) -> AsyncIterator[Sample]:
-    """Iterate samples from a plain iterable (a zip, a folder) or an async one (another store)."""
+async def each_checked(samples: SampleSource, nc: int | None = None) -> AsyncIterator[CheckedSample]:
+    """Each sample, checked (``check_sample``), in order.
+
+    A plain iterable (a folder or a zip being read) is read and checked on a
+    helper thread a few samples ahead (``bulk.read_ahead``), while the caller
+    writes the previous ones; another store's async samples are checked inline.
+    """
     if isinstance(samples, AsyncIterable):
         async for sample in samples:
-            yield sample
-    else:
-        for sample in samples:
-            yield sample
+            yield check_sample(sample, nc)
+        return
+    with contextlib.closing(read_ahead(samples, functools.partial(check_sample, nc=nc))) as checked:
+        for one in checked:
+            yield one

@@ -9,18 +9,13 @@ calling thread).
 from __future__ import annotations
 
 import collections
-import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TypeVar
 
+from ydc_cli.persistence.bulk import workers
+
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def workers() -> int:
-    """How many threads per-image work may use: ``YDC_WORKERS``, else the CPU count."""
-    configured = os.environ.get("YDC_WORKERS", "")
-    return max(1, int(configured)) if configured.strip().isdigit() else (os.cpu_count() or 1)
 
 
 async def map_ordered(items: AsyncIterable[T], func: Callable[[T], R]) -> AsyncIterator[tuple[T, R]]:

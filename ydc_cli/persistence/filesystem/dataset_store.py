@@ -27,7 +27,7 @@ from ydc_cli.persistence.filesystem.layout import (
     recover,
 )
 from ydc_cli.persistence.models import DatasetChanges, DatasetInfo, ImageInfo, Sample
-from ydc_cli.persistence.samples import SampleSource, check_annotations, check_sample, each_sample, to_annotations
+from ydc_cli.persistence.samples import SampleSource, check_annotations, each_checked, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 
 
@@ -298,8 +298,8 @@ async def _stage_samples(change: journal.Journal, final_dir: Path, samples: Samp
     """Stage checked samples (images exclusive, labels replacing) into a journal."""
     infos: list[ImageInfo] = []
     folders = {split: final_dir / "images" / split for split in datayaml.SPLITS}
-    async for sample in each_sample(samples):
-        checked = check_sample(sample, nc)
+    async for checked in each_checked(samples, nc):
+        sample = checked.sample
         if exists(sample.split, sample.filename):
             raise ConflictError(f"image already exists ({checked.where})")
         try:

@@ -11,7 +11,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import Box
 from ydc_cli.persistence.models import Annotation, ImageInfo
-from ydc_cli.persistence.samples import SampleSource, check_sample, each_sample
+from ydc_cli.persistence.samples import SampleSource, each_checked
 
 SPLIT_ORDER = "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END"
 
@@ -47,8 +47,8 @@ async def insert_samples(
     """Insert checked samples inside the caller's transaction."""
     infos = []
     now = time.time()
-    async for sample in each_sample(samples):
-        checked = check_sample(sample, nc)
+    async for checked in each_checked(samples, nc):
+        sample = checked.sample
         header = checked.header
         try:
             image_id = conn.execute(
