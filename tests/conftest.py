@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Before anything imports ultralytics: keep its settings out of the home folder
-# and never let it reach for the network.
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ydc-yolo-config-"))
+# and never let it reach for the network. The folder goes when the test run ends.
+if "YOLO_CONFIG_DIR" not in os.environ:
+    os.environ["YOLO_CONFIG_DIR"] = tempfile.mkdtemp(prefix="ydc-yolo-config-")
+    atexit.register(shutil.rmtree, os.environ["YOLO_CONFIG_DIR"], ignore_errors=True)
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 
