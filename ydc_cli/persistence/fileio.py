@@ -186,6 +186,7 @@ class StreamWriter(io.RawIOBase):
     """
 
     BUFFER = 1 << 20
+    DIRECT = 64 << 10  # chunks this large go straight to the file, with what is buffered
     SYNC_EVERY = 32 << 20
 
     def __init__(self, path: Path | str) -> None:
@@ -212,11 +213,12 @@ class StreamWriter(io.RawIOBase):
     def write(self, data) -> int:
         size = len(data)
         self._position += size
-        if len(self._buffer) + size < self.BUFFER:
+        if len(self._buffer) + size < self.BUFFER and size < self.DIRECT:
             self._buffer += data
             return size
-        self._drain()
-        _write_fully(self._fd, data)
+        # What is buffered and the new chunk in one call, the chunk not copied into the buffer first.
+        _write_fully(self._fd, self._buffer, data)
+        self._buffer = bytearray()
         if self._position - self._synced_at >= self.SYNC_EVERY and (self._sync is None or self._sync.done()):
             if self._sync is not None:
                 self._sync.result()
@@ -271,8 +273,13 @@ def _open_and_write(path: Path | str, data: bytes, mode: int) -> int:
     return fd
 
 
-def _write_fully(fd: int, data) -> None:
-    """``os.write`` until every byte is written (it may write fewer than asked)."""
+def _write_fully(fd: int, data, more=b"") -> None:
+    """Write ``data`` then ``more`` (one ``writev``), retrying until every byte is written."""
+    if more:
+        written = os.writev(fd, [data, more])
+        if written == len(data) + len(more):
+            return
+        data = memoryview(bytes(data) + bytes(more))[written:]  # a short write: finish the rest plainly
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

@@ -172,16 +172,20 @@ class FilesystemDatasetStore(DatasetStore):
         for current in _splits(split):
             labels_dir = path / "labels" / current
             labels = label_names(labels_dir) if with_labels else set()
+            # Plain strings from here: this runs once per image, and pathlib costs more than the read.
+            images_prefix, labels_prefix = f"{path}/images/{current}/", f"{labels_dir}/"
             for filename in image_names(path / "images" / current):
                 try:
-                    data = (path / "images" / current / filename).read_bytes()
+                    with open(images_prefix + filename, "rb") as file:
+                        data = file.read()
                 except FileNotFoundError:
                     continue  # removed by a concurrent writer since the listing
                 label_name = datayaml.label_name_for(filename)
                 annotations = None
                 if label_name in labels:
                     with contextlib.suppress(FileNotFoundError):
-                        text = (labels_dir / label_name).read_text(encoding="utf-8")
+                        with open(labels_prefix + label_name, encoding="utf-8") as file:
+                            text = file.read()
                         annotations = to_annotations(parse_text(text, source=f"{current}/{label_name}"))
                 yield Sample(filename, current, data, annotations)
 
