@@ -26,6 +26,7 @@ from ydc_cli.domain.errors import InvalidDatasetError, InvalidLabelError, NotFou
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import printable
 from ydc_cli.persistence import fileio
+from ydc_cli.persistence.bulk import write_behind
 from ydc_cli.persistence.models import ModelInfo, Sample
 from ydc_cli.persistence.samples import to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
@@ -178,17 +179,18 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
     yaml_data = {k: v for k, v in datayaml.build("", info.classes).items() if k != "path"}
     with fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream:
         archive = ZipStream(stream)
-        archive.add(f"{name}/data.yaml", dump_yaml(yaml_data), compress=True)
-        if prompts:
-            archive.add(f"{name}/prompts.yaml", dump_yaml(prompts), compress=True)
-        async for sample in store.iter_samples(name):
-            ext = sample.filename.rpartition(".")[2].lower()
-            archive.add(f"{name}/images/{sample.split}/{sample.filename}", sample.data,
-                        compress=ext not in _STORED_FORMATS)
-            if sample.annotations is not None:
-                text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
-                label = datayaml.label_name_for(sample.filename)
-                archive.add(f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"), compress=True)
+        # (name, bytes, compress) go to a helper thread that checksums and writes them while the next are read.
+        with write_behind(lambda member: archive.add(member[0], member[1], compress=member[2])) as put:
+            put((f"{name}/data.yaml", dump_yaml(yaml_data), True))
+            if prompts:
+                put((f"{name}/prompts.yaml", dump_yaml(prompts), True))
+            async for sample in store.iter_samples(name):
+                ext = sample.filename.rpartition(".")[2].lower()
+                put((f"{name}/images/{sample.split}/{sample.filename}", sample.data, ext not in _STORED_FORMATS))
+                if sample.annotations is not None:
+                    text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
+                    label = datayaml.label_name_for(sample.filename)
+                    put((f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"), True))
         archive.finish()
     return target
 

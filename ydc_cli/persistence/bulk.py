@@ -89,3 +89,52 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def write_behind(func: Callable[[T], object], depth: int = 16) -> Iterator[Callable[[T], None]]:
+    """Yield ``put``: each item put is handed to ``func`` on a helper thread, in order.
+
+    The mirror of ``read_ahead`` for an export: the caller reads and formats the
+    next members while the helper checksums and writes the previous ones (both
+    release the GIL). The helper's first error is raised by the next ``put`` or
+    when the block ends; items after it are dropped. When the block raises, the
+    helper skips what is queued and stops. With one worker it all runs inline.
+    """
+    if workers() == 1:
+        yield func
+        return
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(depth)
+    done = object()
+    failure: list[BaseException] = []
+    abort = threading.Event()
+
+    def consume() -> None:
+        while (item := items.get()) is not done:
+            if failure or abort.is_set():
+                continue
+            try:
+                func(item)
+            except BaseException as exc:  # raised in the caller
+                failure.append(exc)
+
+    def put(item: T) -> None:
+        if failure:
+            raise failure[0]
+        items.put(item)
+
+    helper = threading.Thread(target=consume, name="ydc-write-behind", daemon=True)
+    helper.start()
+    try:
+        yield put
+    except BaseException:
+        abort.set()
+        raise
+    finally:
+        items.put(done)
+        helper.join()
+    if failure:
+        raise failure[0]
