@@ -17,7 +17,6 @@ import errno
 import fcntl
 import io
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -44,6 +43,11 @@ _STORAGE_ERRNOS = {
     errno.EACCES: "permission denied",
     errno.EPERM: "operation not permitted",
 }
+
+
+def _token() -> str:
+    """16 random hex digits for a private name (``secrets`` would load ``hmac`` and ``hashlib`` at start-up)."""
+    return os.urandom(8).hex()
 
 
 def is_internal(name: str) -> bool:
@@ -323,7 +327,7 @@ def replacing(target: Path) -> Iterator[Path]:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
     path = Path(path)
-    tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+    tmp = path.parent / f"{TEMP_PREFIX}{_token()}"
     with storage_errors(path):
         write_new_file(tmp, data)
         faults.point("replace")
@@ -443,7 +447,7 @@ def staging_dir(parent: Path, keep_if: str | None = None) -> Iterator[Path]:
     for the next command to finish. If the process dies, the folder is swept
     or finished later.
     """
-    path = parent / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
+    path = parent / f"{STAGING_PREFIX}{_token()}"
     with storage_errors(parent):
         path.mkdir()
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -498,7 +502,7 @@ def sweep_leftovers(parent: Path) -> None:
 
 def remove_tree(path: Path) -> None:
     """Delete a folder so that it vanishes at once: rename to trash, then remove."""
-    trash = path.parent / f"{TRASH_PREFIX}{secrets.token_hex(8)}"
+    trash = path.parent / f"{TRASH_PREFIX}{_token()}"
     with storage_errors(path):
         os.rename(path, trash)
         fsync_dir(path.parent)

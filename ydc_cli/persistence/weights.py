@@ -6,7 +6,6 @@ model's folder appears complete or not at all.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -44,6 +43,8 @@ def install_weights(models_dir: Path, name: str, source: Path) -> tuple[Path, st
     with fileio.storage_errors(models_dir):
         models_dir.mkdir(parents=True, exist_ok=True)
         with fileio.staging_dir(models_dir) as stage:
+            import hashlib  # only when a model file is stored: not a start-up cost of every command
+
             digest = hashlib.sha256()
             staged = stage / WEIGHTS_NAME
             with open(source, "rb") as reader, open(staged, "xb") as writer:
