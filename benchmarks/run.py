@@ -278,7 +278,9 @@ def report(measures: list[Measure], timings: dict[str, list[float]]) -> bool:
         else:
             holds, target = True, ""
         all_hold &= holds
-        print(f"| {m.name:<40} | {median:>8.3f} s | {ratio:>6.2f}x | {target:<14} | {rss:>8} | {m.baseline} |")
+        spread = f"{min(timings[m.name]):.2f}-{max(timings[m.name]):.2f}"
+        print(f"| {m.name:<40} | {median:>8.3f} s | {spread:>11} | {ratio:>6.2f}x | {target:<14} | {rss:>8} "
+              f"| {m.baseline} |")
     return all_hold
 
 
@@ -361,9 +363,13 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; medians of {args.rounds} "
               f"interleaved rounds; {args.n} images at {args.size} px ({megabytes:.0f} MB)")
         print()
-        print("| operation | median | ratio | target | peak RSS | baseline |")
-        print("|---|---|---|---|---|---|")
+        print("| operation | median | min-max | ratio | target | peak RSS | baseline |")
+        print("|---|---|---|---|---|---|---|")
         holds = report(measures + scaled, timings)
+        copies = timings["cp -r"]
+        if max(copies) > 2 * min(copies):
+            print(f"\nwarning: cp -r took {min(copies):.2f}-{max(copies):.2f} s across rounds (a busy disk, or files "
+                  "created soon after thousands were deleted): ratios against it are unreliable in this run")
         if folders:
             print()
             holds &= slope(bench, folders, largest)
