@@ -24,12 +24,14 @@ Method: every step writes into a fresh folder and nothing is deleted until
 the end (on ext4, creating files right after deleting thousands is slowed by
 the inode allocator skipping recently freed inodes, which would charge one
 step for the previous one's clean-up); ``sync`` runs, untimed, before every
-step so no step pays for another's write-back. ydc syncs what it writes
+step so no step pays for another's write-back, and the data each step reads
+is read once, untimed, just before it (every step starts with its input in
+the page cache, as its baseline usually does). ydc syncs what it writes
 (durable); ``cp -r`` and ``zip`` leave their data in the page cache. Child
 processes run with bytecode caching on, after one untimed warm-up.
 
-Prints each median, its ratio to its baseline's median, the target and
-whether it holds, and the peak RSS of every command run as a process.
+Prints each median and its spread, its ratio to its baseline's median, the
+target and whether it holds, and the peak RSS of every command run as a process.
 """
 
 from __future__ import annotations
@@ -88,6 +90,21 @@ class Measure:
     run: Callable[[Path], float]
     target: float | None = None  # the ratio to the baseline that must hold
     seconds: float | None = None  # or an absolute limit
+    reads: Path | None = None  # the store it reads: brought into the page cache, untimed, before each run
+    listing_only: bool = False  # ... its folders' listings only, not the files' bytes
+
+
+def warm(root: Path, listing_only: bool = False) -> None:
+    """Read a store (its files, or with ``listing_only`` its folder listings) so that no step finds it
+    evicted from the page cache while its baseline's data is warm: each step starts from the same state."""
+    paths = [root] if root.is_file() else []
+    for dirpath, _, filenames in os.walk(root):
+        if not listing_only:
+            paths += [os.path.join(dirpath, name) for name in filenames]
+    for path in paths:
+        with open(path, "rb") as file:
+            while file.read(1 << 20):
+                pass
 
 
 class Bench:
@@ -192,40 +209,46 @@ def ultralytics_scan(bench: Bench, source: Path) -> float:
 def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path], batch: int) -> list[Measure]:
     w = bench.work
     return [
-        Measure("cp -r", "cp -r", lambda _: bench.child(["cp", "-r", source, bench.fresh("cp")], "cp -r")),
+        Measure("cp -r", "cp -r", lambda _: bench.child(["cp", "-r", source, bench.fresh("cp")], "cp -r"),
+                reads=source),
         Measure("cp -r, then sync (durable copy)", "cp -r", lambda _: bench.child(
-            [f"cp -r {source} {bench.fresh('cp-sync')} && sync"], "cp -r", shell=True)),
+            [f"cp -r {source} {bench.fresh('cp-sync')} && sync"], "cp -r", shell=True), reads=source),
         Measure("ydc datasets import, filesystem", "cp -r", lambda _: bench.ydc(
-            "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.5),
+            "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.5,
+            reads=source),
         Measure("ydc datasets import, sqlite", "cp -r", lambda _: bench.ydc(
-            "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 2.0),
+            "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 2.0,
+            reads=source),
         Measure(f"cp -r {batch}", f"cp -r {batch}", lambda _: bench.child(["cp", "-r", part, bench.fresh("cp-part")],
-                                                                         "cp -r")),
+                                                                         "cp -r"), reads=part),
         Measure(f"batch save {batch}, filesystem", f"cp -r {batch}", lambda _: batch_save(bench, source, "filesystem",
                                                                                         batch)),
         Measure(f"batch save {batch}, sqlite", f"cp -r {batch}", lambda _: batch_save(bench, source, "sqlite", batch)),
         Measure("zip -r -0", "zip -r -0", lambda _: bench.child(
             [f"cd {stored['filesystem'] / 'datasets'} && zip -q -r -0 {bench.fresh('zip')}.zip source"], "zip -r -0",
-            shell=True)),
+            shell=True), reads=stored["filesystem"]),
         Measure("ydc datasets export zip, filesystem", "zip -r -0", lambda _: bench.ydc(
             "filesystem", stored["filesystem"], "datasets", "export", "source", "--output", bench.fresh("export-fs"),
-            label="export zip, filesystem"), 1.2),
+            label="export zip, filesystem"), 1.2, reads=stored["filesystem"]),
         Measure("ydc datasets export zip, sqlite", "zip -r -0", lambda _: bench.ydc(
             "sqlite", stored["sqlite"], "datasets", "export", "source", "--output", bench.fresh("export-sqlite"),
-            label="export zip, sqlite"), 1.2),
+            label="export zip, sqlite"), 1.2, reads=stored["sqlite"] / "ydc.db"),
         Measure("zip -r -0, then sync (durable)", "zip -r -0", lambda _: bench.child(
             [f"cd {stored['filesystem'] / 'datasets'} && zip -q -r -0 {bench.fresh('zip-sync')}.zip source && sync"],
-            "zip -r -0", shell=True)),
+            "zip -r -0", shell=True), reads=stored["filesystem"]),
         Measure("ydc datasets dedupe --near, 1 thread", "ydc datasets dedupe --near, 1 thread", lambda _: bench.ydc(
             "filesystem", stored["filesystem"], "datasets", "dedupe", "source", "--near", label="dedupe",
-            env={"YDC_WORKERS": "1"})),
+            env={"YDC_WORKERS": "1"}), reads=stored["filesystem"]),
         Measure("ydc datasets dedupe --near, both cores", "ydc datasets dedupe --near, 1 thread", lambda _: bench.ydc(
-            "filesystem", stored["filesystem"], "datasets", "dedupe", "source", "--near", label="dedupe")),
-        Measure("ultralytics scan", "ultralytics scan", lambda _: ultralytics_scan(bench, source)),
+            "filesystem", stored["filesystem"], "datasets", "dedupe", "source", "--near", label="dedupe"),
+            reads=stored["filesystem"]),
+        Measure("ultralytics scan", "ultralytics scan", lambda _: ultralytics_scan(bench, source), reads=source),
         Measure("ydc datasets validate, filesystem", "ultralytics scan", lambda _: bench.ydc(
-            "filesystem", stored["filesystem"], "datasets", "validate", "source", label="validate, filesystem"), 1.0),
+            "filesystem", stored["filesystem"], "datasets", "validate", "source", label="validate, filesystem"), 1.0,
+                reads=stored["filesystem"]),
         Measure("ydc datasets validate, sqlite", "ultralytics scan", lambda _: bench.ydc(
-            "sqlite", stored["sqlite"], "datasets", "validate", "source", label="validate, sqlite"), 1.0),
+            "sqlite", stored["sqlite"], "datasets", "validate", "source", label="validate, sqlite"), 1.0,
+                reads=stored["sqlite"] / "ydc.db"),
         Measure("python -c pass", "python -c pass", lambda _: bench.child([sys.executable, "-c", "pass"],
                                                                           "python -c pass")),
         Measure("one-command Typer app --help", "one-command Typer app --help", lambda _: bench.child(
@@ -235,30 +258,36 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
         Measure("ydc datasets list, 10 datasets", "one-command Typer app --help", lambda _: bench.child(
             [*YDC, "--data-dir", w / "ten", "datasets", "list"], "datasets list"), 1.5),
         Measure("read all images, filesystem", "read all images, filesystem",
-                lambda _: read_all(stored["filesystem"], "filesystem")),
-        Measure("read all images, sqlite", "read all images, filesystem", lambda _: read_all(stored["sqlite"],
-                                                                                           "sqlite")),
-        Measure("sqlite materialize for training", "cp -r", lambda _: materialize(bench, stored["sqlite"])),
+                lambda _: read_all(stored["filesystem"], "filesystem"), reads=stored["filesystem"]),
+        Measure("read all images, sqlite", "read all images, filesystem",
+                lambda _: read_all(stored["sqlite"], "sqlite"),
+                reads=stored["sqlite"] / "ydc.db"),
+        Measure("sqlite materialize for training", "cp -r", lambda _: materialize(bench, stored["sqlite"]),
+                reads=stored["sqlite"] / "ydc.db"),
     ]
 
 
 def scale_measures(bench: Bench, stored: dict[str, Path], n: int) -> list[Measure]:
     find = f"find {stored['filesystem'] / 'datasets' / 'source'} -type f | wc -l"
     measures = [Measure(f"find | wc -l, {n} images", f"find | wc -l, {n} images",
-                        lambda _: bench.child([find], "find | wc -l", shell=True))]
+                        lambda _: bench.child([find], "find | wc -l", shell=True),
+                        reads=stored["filesystem"], listing_only=True)]
     for backend in ("filesystem", "sqlite"):
         for command in (("datasets", "info"), ("images", "list")):
             measures.append(Measure(
                 f"ydc {' '.join(command)}, {n}, {backend}", f"find | wc -l, {n} images",
                 lambda _, b=backend, c=command: bench.ydc(b, stored[b], *c, "source",
                                                           label=f"ydc {' '.join(c)}, {n}, {b}"),
-                seconds=1.0))
+                seconds=1.0, reads=stored[backend] / "ydc.db" if backend == "sqlite" else stored[backend],
+                listing_only=backend == "filesystem"))
     return measures
 
 
 def run_rounds(measures: list[Measure], rounds: int, timings: dict[str, list[float]]) -> None:
     for round_number in range(rounds):
         for measure in measures:
+            if measure.reads is not None:
+                warm(measure.reads, measure.listing_only)
             timings.setdefault(measure.name, []).append(measure.run(Path()))
         print(f"  round {round_number + 1}/{rounds} done", file=sys.stderr)
 
