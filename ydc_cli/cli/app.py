@@ -1,6 +1,5 @@
 """The ``ydc`` root: global options, and the command groups."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``ydc datasets``: create, inspect, import and export datasets."""
 
-
 from pathlib import Path
 from typing import Annotated
 

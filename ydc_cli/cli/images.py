@@ -1,6 +1,5 @@
 """``ydc images``: add, list and inspect images."""
 
-
 from operator import itemgetter
 from pathlib import Path
 from typing import Annotated

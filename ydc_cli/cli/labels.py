@@ -1,6 +1,5 @@
 """``ydc labels``: show, set and clear an image's boxes."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``ydc models``: the registry of trained weights."""
 
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``ydc train``: train a detector on a dataset and register the result."""
 
-
 from typing import Annotated
 
 import typer
