@@ -14,6 +14,14 @@ from typing import Any
 from ydc_cli.cli.settings import Settings
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLURALS = {"box": "boxes", "class": "classes", "match": "matches", "was": "were", "has": "have", "is": "are"}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 image``, ``2 images``, ``0 boxes``: the count with the word in the right number."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {many or _PLURALS.get(word) or word + 's'}"
 
 
 def to_jsonable(value: Any) -> Any:

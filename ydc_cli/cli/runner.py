@@ -17,29 +17,13 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from ydc_cli.cli.settings import Backend, Settings
-from ydc_cli.domain.errors import (
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    StorageError,
-    YdcError,
-)
+from ydc_cli.domain.errors import YdcError
 from ydc_cli.domain.names import printable
 
 if TYPE_CHECKING:
     from ydc_cli.persistence import Stores
 
 T = TypeVar("T")
-
-# Ordered: the first matching type decides the exit code and the JSON error code.
-ERROR_TABLE: list[tuple[type[BaseException], int, str]] = [
-    (NotFoundError, 3, "not_found"),
-    (ConflictError, 4, "conflict"),
-    (InvalidInputError, 5, "invalid_input"),
-    (StorageError, 6, "storage_unavailable"),
-    (YdcError, 1, "failed"),
-]
-
 
 def open_stores(settings: Settings) -> Stores:
     """The stores of the chosen backend, through the persistence factory."""
@@ -116,9 +100,8 @@ def run(ctx: typer.Context, operation: Callable[[Stores], Awaitable[T]]) -> T:
     except Exception as exc:
         if os.environ.get("YDC_DEBUG"):
             raise
-        for kind, code, name in ERROR_TABLE:
-            if isinstance(exc, kind):
-                fail(settings, code, name, str(exc))
+        if isinstance(exc, YdcError):  # each error class carries its exit code (domain/errors.py)
+            fail(settings, exc.exit_code, exc.code, str(exc))
         if isinstance(exc, OSError):
             fail(settings, 6, "storage_unavailable", f"{exc.strerror or exc} ({exc.filename or ''})")
         raise

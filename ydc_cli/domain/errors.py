@@ -1,20 +1,23 @@
 """The ydc error hierarchy.
 
 Every error a user can cause is one of these, so the CLI maps them to exit
-codes in one place. Each also subclasses the builtin exception the persistence
+codes in one place: each class carries its exit code and the ``code`` of the
+JSON error object. Each also subclasses the builtin exception the persistence
 contract documents, so code written against the seed's contract
 (``except ValueError``, ``except FileNotFoundError``) keeps working::
 
-    YdcError
-    ├── NotFoundError          (FileNotFoundError)  exit 3
-    ├── ConflictError          (ValueError)         exit 4
-    ├── InvalidInputError      (ValueError)         exit 5
+    YdcError                                        exit 1  failed
+    ├── UsageError             (ValueError)         exit 2  usage
+    ├── NotFoundError          (FileNotFoundError)  exit 3  not_found
+    ├── ConflictError          (ValueError)         exit 4  conflict
+    ├── InvalidInputError      (ValueError)         exit 5  invalid_input
     │   ├── InvalidNameError
     │   ├── InvalidLabelError
     │   ├── InvalidImageError
     │   ├── InvalidDatasetError
+    │   ├── InvalidCheckpointError
     │   └── UnsafeArchiveError
-    └── StorageError           (OSError)            exit 6
+    └── StorageError           (OSError)            exit 6  storage_unavailable
         └── StorageBusyError
 """
 
@@ -25,24 +28,35 @@ class YdcError(Exception):
     """Base of every error ydc raises on purpose."""
 
     exit_code = 1
+    code = "failed"
+
+
+class UsageError(YdcError, ValueError):
+    """Arguments that cannot be right together (shares that do not sum to 1, a pattern matching nothing)."""
+
+    exit_code = 2
+    code = "usage"
 
 
 class NotFoundError(YdcError, FileNotFoundError):
     """A dataset, image, label, model or file does not exist."""
 
     exit_code = 3
+    code = "not_found"
 
 
 class ConflictError(YdcError, ValueError):
     """Something with that name already exists."""
 
     exit_code = 4
+    code = "conflict"
 
 
 class InvalidInputError(YdcError, ValueError):
     """Input refused because it is malformed or unsafe."""
 
     exit_code = 5
+    code = "invalid_input"
 
 
 class InvalidNameError(InvalidInputError):
@@ -67,6 +81,10 @@ class InvalidDatasetError(InvalidInputError):
     """A dataset description (data.yaml, archive layout) that cannot be read."""
 
 
+class InvalidCheckpointError(InvalidInputError):
+    """A weights file that is not a PyTorch checkpoint, or one the framework cannot load."""
+
+
 class UnsafeArchiveError(InvalidInputError):
     """An archive member that would escape, overwrite or exhaust the store."""
 
@@ -75,6 +93,7 @@ class StorageError(YdcError, OSError):
     """The store cannot be read or written: I/O error, full disk, read-only."""
 
     exit_code = 6
+    code = "storage_unavailable"
 
 
 class StorageBusyError(StorageError):
