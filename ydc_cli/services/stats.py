@@ -119,29 +119,53 @@ async def dataset_stats(stores: Stores, name: str) -> DatasetStats:
     return stats
 
 
+MAX_CLASS_ROWS = 100  # past this the class histogram shows the most frequent and sums up the rest
+PLOT_WIDTH = 1400
+_FONT_SCALE = 0.45
+INK, _GREY, _GRID = (40, 40, 40), (110, 110, 110), (228, 228, 228)  # BGR; INK draws the axes
+CLASS_BAR, SIZE_BAR, ASPECT_BAR = (180, 119, 31), (44, 160, 44), (14, 127, 255)
+
+
 def plot_stats(stats: DatasetStats, target: Path) -> Path:
-    """A PNG with the class histogram and the box size and aspect distributions."""
+    """A PNG with the class histogram and the box size and aspect distributions, drawn with cv2.
+
+    Classes are horizontal bars, largest first, each with its name and count;
+    the canvas grows with the number of classes up to ``MAX_CLASS_ROWS`` bars,
+    and a note says how many classes (and boxes) did not fit. Every panel has
+    axes with ticks and titles.
+
+    Raises:
+        NotFoundError: the folder of ``target`` does not exist.
+    """
     import cv2
     import numpy as np
 
     from ydc_cli.persistence.fileio import atomic_write
 
-    canvas = np.full((760, 1200, 3), 255, np.uint8)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    cv2.putText(canvas, f"{stats.dataset}: {sum(stats.images.values())} images, {stats.instances} boxes",
-                (20, 32), font, 0.8, (30, 30, 30), 2, cv2.LINE_AA)
-    _bars(canvas, (20, 60, 1180, 380), list(stats.instances_per_class.items()), "instances per class",
-          (200, 120, 40))
-    size_bins = _histogram(stats.sizes, 0.0, 1.0, 20)
-    _bars(canvas, (20, 420, 590, 740), [(f"{i / 20:.2f}", n) for i, n in enumerate(size_bins)],
-          "box size sqrt(w*h), normalised", (60, 160, 60), label_every=4)
-    logs = [math.log2(a) for a in stats.aspects if a > 0]
-    aspect_bins = _histogram(logs, -3.0, 3.0, 24)
-    _bars(canvas, (610, 420, 1180, 740), [(f"{2 ** (-3 + i * 0.25):.2g}", n) for i, n in enumerate(aspect_bins)],
-          "box aspect w/h (log scale)", (40, 90, 200), label_every=4)
-    ok, buffer = cv2.imencode(".png", canvas)
     if not target.parent.is_dir():
         raise NotFoundError(f"no such folder ({target.parent})")
+    ranked = sorted(stats.instances_per_class.items(), key=lambda item: -item[1])  # stable: ties keep class order
+    shown, hidden = ranked[:MAX_CLASS_ROWS], ranked[MAX_CLASS_ROWS:]
+    row = max(18, min(32, 360 // max(1, len(shown))))
+    class_height = 44 + row * max(1, len(shown)) + 64 + (26 if hidden else 0)
+    margin, top = 30, 56
+    lower = top + class_height + 30
+    canvas = np.full((lower + 400, PLOT_WIDTH, 3), 255, np.uint8)
+    images = sum(stats.images.values())
+    _text(canvas, f"{stats.dataset}: {images:,} images, {stats.instances:,} boxes, "
+                  f"{len(stats.instances_per_class):,} classes", (margin, 36), 0.8, INK, 2)
+    _class_bars(canvas, (margin, top, PLOT_WIDTH - margin, top + class_height), shown, hidden, row)
+    middle = PLOT_WIDTH // 2
+    size_bins = _histogram(stats.sizes, 0.0, 1.0, 20)
+    _column_chart(canvas, (margin, lower, middle - margin // 2, lower + 380), size_bins,
+                  [(i / 5, f"{i / 5:.1f}") for i in range(6)], "box size: sqrt(w*h) as a fraction of the image",
+                  "box size sqrt(w*h)", SIZE_BAR)
+    logs = [math.log2(a) for a in stats.aspects if a > 0]
+    aspect_bins = _histogram(logs, -3.0, 3.0, 24)
+    _column_chart(canvas, (middle + margin // 2, lower, PLOT_WIDTH - margin, lower + 380), aspect_bins,
+                  [(i / 6, _ratio(2.0 ** (i - 3))) for i in range(7)], "box aspect: w/h (log scale, 1/8 and 8 "
+                  "include the tails)", "aspect w/h", ASPECT_BAR)
+    ok, buffer = cv2.imencode(".png", canvas)
     atomic_write(target, buffer.tobytes())
     return target
 
@@ -154,25 +178,129 @@ def _histogram(values: list[float], low: float, high: float, bins: int) -> list[
     return counts
 
 
-def _bars(canvas, box: tuple[int, int, int, int], items: list[tuple[str, int]], title: str,
-          colour: tuple[int, int, int], label_every: int = 1) -> None:
+def _ratio(value: float) -> str:
+    return f"1/{round(1 / value)}" if value < 1 else f"{value:g}"
+
+
+def _ticks(peak: int) -> list[int]:
+    """Round tick values from 0 to at least ``peak``: steps of 1, 2 or 5 times a power of ten, 3-6 ticks."""
+    peak = max(peak, 1)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak / (step * factor) <= 5:
+                step *= factor
+                return list(range(0, -(-peak // step) * step + 1, step))
+        step *= 10
+
+
+def _text(canvas, text: str, org: tuple[int, int], scale: float = _FONT_SCALE, colour=INK, thickness: int = 1,
+          align: str = "left") -> None:
+    """Text with its baseline at ``org``; ``align`` right or centre puts ``org`` at its end or middle."""
+    import cv2
+
+    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)[0][0]
+    x = org[0] - (width if align == "right" else width // 2 if align == "centre" else 0)
+    cv2.putText(canvas, text, (x, org[1]), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+
+
+def _text_width(text: str, scale: float = _FONT_SCALE) -> int:
+    import cv2
+
+    return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
+
+
+def _vertical_text(canvas, text: str, centre: tuple[int, int]) -> None:
+    """An axis title turned a quarter left, centred on ``centre``."""
+    import cv2
+    import numpy as np
+
+    width = _text_width(text) + 4
+    strip = np.full((20, width, 3), 255, np.uint8)
+    _text(strip, text, (2, 14))
+    turned = cv2.rotate(strip, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    height = turned.shape[0]
+    y0, x0 = max(0, centre[1] - height // 2), centre[0] - 10
+    turned = turned[:canvas.shape[0] - y0]
+    canvas[y0:y0 + turned.shape[0], x0:x0 + 20] = np.minimum(canvas[y0:y0 + turned.shape[0], x0:x0 + 20], turned)
+
+
+def _shorten(text: str, width: int) -> str:
+    if _text_width(text) <= width:
+        return text
+    while len(text) > 4 and _text_width(text + "...") > width:
+        text = text[:-1]
+    return text + "..."
+
+
+def _class_bars(canvas, box: tuple[int, int, int, int], shown: list[tuple[str, int]],
+                hidden: list[tuple[str, int]], row: int) -> None:
+    """Horizontal bars, one row per class: name, bar, count; x axis with ticks below."""
+    import cv2
+
+    x0, y0, x1, _ = box
+    total = len(shown) + len(hidden)
+    title = "boxes per class, most first" + (f" (the {len(shown)} most frequent of {total:,})" if hidden else "")
+    _text(canvas, title, (x0, y0 + 18), 0.6, INK, 1)
+    if not shown:
+        _text(canvas, "no classes", (x0 + 30, y0 + 60), colour=_GREY)
+        return
+    names_width = min(300, max(_text_width(name) for name, _ in shown))
+    left = x0 + 28 + names_width + 10  # 28: room for the vertical axis title
+    right = x1 - _text_width(f"{max(n for _, n in shown):,}") - 12
+    ticks = _ticks(max(n for _, n in shown))
+    scale = (right - left) / ticks[-1]
+    bars_top = y0 + 34
+    bottom = bars_top + row * len(shown) + 6
+    for tick in ticks:
+        x = left + round(tick * scale)
+        cv2.line(canvas, (x, bars_top), (x, bottom), _GRID, 1)
+        cv2.line(canvas, (x, bottom), (x, bottom + 5), _GREY, 1)
+        _text(canvas, f"{tick:,}", (x, bottom + 20), colour=_GREY, align="centre")
+    thickness = max(4, round(row * 0.7))
+    for index, (name, count) in enumerate(shown):
+        middle = bars_top + 3 + index * row + row // 2
+        _text(canvas, _shorten(name, names_width), (left - 8, middle + 5), align="right")
+        if count:
+            cv2.rectangle(canvas, (left, middle - thickness // 2), (left + max(1, round(count * scale)),
+                                                                     middle + thickness // 2), CLASS_BAR, -1)
+        _text(canvas, f"{count:,}", (left + round(count * scale) + 5, middle + 5), colour=_GREY)
+    cv2.line(canvas, (left, bars_top), (left, bottom), INK, 1)
+    cv2.line(canvas, (left, bottom), (right, bottom), INK, 1)
+    _text(canvas, "boxes (instances)", ((left + right) // 2, bottom + 44), align="centre")
+    _vertical_text(canvas, "class", (x0 + 10, (bars_top + bottom) // 2))
+    if hidden:
+        boxes = sum(n for _, n in hidden)
+        _text(canvas, f"... and {len(hidden):,} more classes with {boxes:,} boxes in all (at most "
+                      f"{hidden[0][1]:,} each), not shown", (left, bottom + 70), colour=INK)
+
+
+def _column_chart(canvas, box: tuple[int, int, int, int], counts: list[int], x_ticks: list[tuple[float, str]],
+                  title: str, x_title: str, colour: tuple[int, int, int]) -> None:
+    """A histogram: ``counts`` as columns over the x range, ``x_ticks`` at fractions (0..1) of it."""
     import cv2
 
     x0, y0, x1, y1 = box
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    cv2.putText(canvas, title, (x0, y0 + 16), font, 0.55, (30, 30, 30), 1, cv2.LINE_AA)
-    top, bottom = y0 + 44, y1 - 40
-    cv2.line(canvas, (x0, bottom), (x1, bottom), (120, 120, 120), 1)
-    if not items:
-        return
-    peak = max(n for _, n in items) or 1
-    step = (x1 - x0) / len(items)
-    for index, (label, count) in enumerate(items):
-        left = int(x0 + index * step + step * 0.1)
-        right = int(x0 + (index + 1) * step - step * 0.1)
-        height = int((bottom - top) * count / peak)
-        cv2.rectangle(canvas, (left, bottom - height), (max(left + 1, right), bottom), colour, -1)
-        if count and step > 24:
-            cv2.putText(canvas, str(count), (left, bottom - height - 4), font, 0.4, (60, 60, 60), 1, cv2.LINE_AA)
-        if index % label_every == 0:
-            cv2.putText(canvas, label[:14], (left, bottom + 16), font, 0.4, (60, 60, 60), 1, cv2.LINE_AA)
+    _text(canvas, title, (x0, y0 + 18), 0.5, INK, 1)
+    ticks = _ticks(max(counts, default=0))
+    left = x0 + 30 + max(_text_width(f"{t:,}") for t in ticks) + 8
+    right, top, bottom = x1 - 14, y0 + 40, y1 - 56
+    for tick in ticks:
+        y = bottom - round((bottom - top) * tick / ticks[-1])
+        cv2.line(canvas, (left, y), (right, y), _GRID, 1)
+        cv2.line(canvas, (left - 5, y), (left, y), _GREY, 1)
+        _text(canvas, f"{tick:,}", (left - 8, y + 5), colour=_GREY, align="right")
+    step = (right - left) / len(counts)
+    for index, count in enumerate(counts):
+        if count:
+            height = max(1, round((bottom - top) * count / ticks[-1]))
+            cv2.rectangle(canvas, (round(left + index * step + 1), bottom - height),
+                          (round(left + (index + 1) * step - 2), bottom), colour, -1)
+    for fraction, label in x_ticks:
+        x = left + round(fraction * (right - left))
+        cv2.line(canvas, (x, bottom), (x, bottom + 5), _GREY, 1)
+        _text(canvas, label, (x, bottom + 20), colour=_GREY, align="centre")
+    cv2.line(canvas, (left, top), (left, bottom), INK, 1)
+    cv2.line(canvas, (left, bottom), (right, bottom), INK, 1)
+    _text(canvas, x_title, ((left + right) // 2, bottom + 44), align="centre")
+    _vertical_text(canvas, "boxes", (x0 + 10, (top + bottom) // 2))
