@@ -12,8 +12,17 @@ from tests.contract.conftest import make_stores
 from tests.helpers import box, sample
 from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.persistence import Annotation
-from ydc_cli.services.stats import (ASPECT_BAR, CLASS_BAR, INK, MAX_CLASS_ROWS, PLOT_WIDTH, SIZE_BAR, DatasetStats,
-                                    dataset_stats, plot_stats)
+from ydc_cli.services.stats import (
+    ASPECT_BAR,
+    CLASS_BAR,
+    INK,
+    MAX_CLASS_ROWS,
+    PLOT_WIDTH,
+    SIZE_BAR,
+    DatasetStats,
+    dataset_stats,
+    plot_stats,
+)
 
 
 @pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
