@@ -41,13 +41,22 @@ class DedupeReport:
 
 
 def dhash(data: bytes) -> int | None:
-    """64-bit difference hash of the decoded image (None when it does not decode)."""
+    """64-bit difference hash of the decoded image (None when it does not decode).
+
+    The image is decoded to its BGR pixels, as every other command sees it, and
+    only then turned grey, so the hash depends on the pixels alone: a PNG or
+    BMP holding exactly a JPEG's decoded pixels hashes the same. (Decoding
+    with ``IMREAD_GRAYSCALE`` does not: libjpeg then skips the colour
+    conversion and its grey differs by a level here and there, enough to flip
+    bits of the hash.)
+    """
     import cv2
     import numpy as np
 
-    gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
-    if gray is None:
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
         return None
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     small = cv2.resize(gray, (9, 8), interpolation=cv2.INTER_AREA)
     bits = (small[:, 1:] > small[:, :-1]).flatten()
     return int("".join("1" if b else "0" for b in bits), 2)
@@ -129,8 +138,22 @@ async def find_duplicates(
         identical = len({digest_of[k] for k in members}) == 1
         report.groups.append(DuplicateGroup(members[0], members[1:], "exact" if identical else "near"))
     report.groups.sort(key=lambda g: _order(g.keep))
-    if remove and report.groups:
-        removals = [key for group in report.groups for key in group.duplicates]
+    if remove:
+        await remove_duplicates(stores, name, report)
+    return report
+
+
+async def remove_duplicates(stores: Stores, name: str, report: DedupeReport) -> DedupeReport:
+    """Remove the duplicates of ``report``'s groups (each group's first image stays), all or nothing.
+
+    Removes exactly what the report lists, so what a person confirmed is what
+    goes; sets and returns ``report.removed``.
+
+    Raises:
+        NotFoundError: an image of the report is gone (nothing is removed).
+    """
+    removals = [key for group in report.groups for key in group.duplicates]
+    if removals:
         await stores.dataset.apply_changes(name, DatasetChanges(removals=removals))
-        report.removed = len(removals)
+    report.removed = len(removals)
     return report
