@@ -354,30 +354,31 @@ def dedupe(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before removing.")] = False,
 ) -> None:
     """Report duplicate images (exact, or near with --near); --remove keeps the first of each group."""
-    from ydc_cli.services.dedupe import find_duplicates
+    from ydc_cli.services.dedupe import find_duplicates, remove_duplicates
 
     settings = settings_of(ctx)
 
-    async def scan(stores, removing: bool):
+    async def scan(stores):
         info = await stores.dataset.get(name)
         total = sum(info.num_images.values()) if info else None
         with output.progress(settings, f"Hashing {name}", total) as advance:
-            return await find_duplicates(stores, name, near, threshold, removing, advance)
+            return await find_duplicates(stores, name, near, threshold, on_image=advance)
 
-    report = run(ctx, lambda stores: scan(stores, False))
+    report = run(ctx, scan)
+    if not settings.json:  # the groups are shown before anything is asked or removed
+        if report.groups:
+            output.table(None, ["kind", "keep", "duplicates"], [
+                (g.kind, "/".join(g.keep), ", ".join("/".join(d) for d in g.duplicates)) for g in report.groups])
+        output.status(settings, f"{output.plural(report.images, 'image')}: "
+                                f"{output.plural(report.duplicates, 'duplicate')} in "
+                                f"{output.plural(len(report.groups), 'group')}")
     if remove and report.groups:
-        output.confirm(settings, f"Remove {report.duplicates} duplicate image(s) from {name}?", yes)
-        report = run(ctx, lambda stores: scan(stores, True))
+        output.confirm(settings, f"Remove {output.plural(report.duplicates, 'duplicate image')} from {name}?", yes)
+        run(ctx, lambda stores: remove_duplicates(stores, name, report))
+        output.status(settings, f"Removed {output.plural(report.removed, 'duplicate image')} from {name}")
     if settings.json:
         output.emit_json({"images": report.images, "duplicates": report.duplicates, "removed": report.removed,
                           "groups": report.groups})
-        return
-    if report.groups:
-        output.table(None, ["kind", "keep", "duplicates"], [
-            (g.kind, "/".join(g.keep), ", ".join("/".join(d) for d in g.duplicates)) for g in report.groups])
-    verb = "removed" if report.removed else "found"
-    output.status(settings, f"{report.images} images: {report.duplicates} duplicate(s) in {len(report.groups)} "
-                            f"group(s) {verb}")
 
 
 @app.command("stats")
@@ -420,3 +421,29 @@ def stats(
                          ("boxes per image", result.boxes_per_image))])
     if plot is not None:
         output.status(settings, f"Wrote {plot}")
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    output_path: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write (or a folder: "
+                                                                     "NAME-preview.png in it).")],
+    split: Annotated[str | None, typer.Option("--split", "-s", help="Only images of this split.")] = None,
+    class_: Annotated[list[str] | None, typer.Option("--class", "-c", help="Only images holding a box of this "
+                                                                           "class, a name or an id (repeatable).")]
+    = None,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=256, help="How many images (tiles).")] = 16,
+    seed: Annotated[int, typer.Option("--seed", help="Which images: the same seed draws the same mosaic.")] = 0,
+) -> None:
+    """Write a PNG mosaic of images with their boxes and class names, picked by a seed."""
+    from ydc_cli.services.preview import preview_dataset
+
+    settings = settings_of(ctx)
+    result = run(ctx, lambda stores: preview_dataset(stores, name, output_path, split=split, classes=class_ or [],
+                                                     count=count, seed=seed))
+    if settings.json:
+        output.emit_json(result)
+        return
+    typer.echo(str(result.path))
+    output.status(settings, f"Drew {len(result.images)} of {output.plural(result.matched, 'image')} from {name}")
