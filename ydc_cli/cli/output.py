@@ -103,14 +103,21 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> None:
-    """A two-column key/value listing on stdout."""
+    """A two-column key/value listing on stdout.
+
+    Piped or redirected, the lines are plain (``key  value``, never wrapped,
+    no styling), so ``grep``/``cut`` see each value whole.
+    """
+    from ydc_cli.domain.names import printable
+
+    width = max(len(key) for key, _ in pairs)
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join(f"{key.ljust(width)}  {printable(str(value))}\n" for key, value in pairs))
+        return
     from rich.console import Console
     from rich.markup import escape
 
-    from ydc_cli.domain.names import printable
-
     console = Console(highlight=False)
-    width = max(len(key) for key, _ in pairs)
     for key, value in pairs:
         console.print(f"[bold]{key.ljust(width)}[/bold]  {escape(printable(str(value)))}")
 
@@ -157,6 +164,8 @@ def confirm(settings: Settings, question: str, yes: bool) -> None:
     """Ask before a destructive change; refuse without a terminal unless ``--yes``.
 
     Returns only when the change may go ahead; otherwise exits 1 with one line.
+    Ctrl-C at the prompt exits 130 (the root group's handler), Ctrl-D or an
+    empty answer is a no.
     """
     if yes:
         return
@@ -164,7 +173,10 @@ def confirm(settings: Settings, question: str, yes: bool) -> None:
 
     if not sys.stdin.isatty():
         fail(settings, 1, "confirmation_required", f"{question} Refusing without a terminal: pass --yes")
-    import typer
-
-    if not typer.confirm(question, default=False, err=True):
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+    if answer.strip().lower() not in ("y", "yes"):
         fail(settings, 1, "cancelled", "cancelled, nothing changed")

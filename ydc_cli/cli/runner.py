@@ -6,12 +6,9 @@ coroutine function that receives the opened ``Stores``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -24,6 +21,7 @@ if TYPE_CHECKING:
     from ydc_cli.persistence import Stores
 
 T = TypeVar("T")
+
 
 def open_stores(settings: Settings) -> Stores:
     """The stores of the chosen backend, through the persistence factory."""
@@ -41,62 +39,30 @@ def settings_of(ctx: typer.Context) -> Settings:
     return root.obj
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C (transactions roll back, staging is swept)."""
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-@contextlib.contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """Make Ctrl-C and SIGTERM interrupt blocking work at once.
-
-    asyncio.run's own SIGINT handler only cancels the task at its next await,
-    and ydc's stores (and training) block without awaiting; our handler is not
-    the default one, so asyncio leaves it in place.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, _interrupt), signal.signal(signal.SIGTERM, _terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous[0])
-        signal.signal(signal.SIGTERM, previous[1])
-
-
 def run(ctx: typer.Context, operation: Callable[[Stores], Awaitable[T]]) -> T:
     """Run ``operation`` with opened stores inside one ``asyncio.run``.
 
     Errors become one line on stderr and the exit code of CLI.md; set
-    ``YDC_DEBUG=1`` to see the traceback instead. Ctrl-C exits 130 and SIGTERM
-    143, after everything half-done was rolled back.
+    ``YDC_DEBUG=1`` to see the traceback instead. Ctrl-C and SIGTERM unwind
+    through here (everything half-done rolls back) to the root group, which
+    exits 130 / 143 (``cli/core.py``).
     """
     import asyncio
 
     settings = settings_of(ctx)
+
+    from ydc_cli.persistence import faults
 
     async def main() -> T:
         stores = open_stores(settings)
         try:
             return await operation(stores)
         finally:
+            faults.point("closing")
             stores.close()
 
     try:
-        with _signals_interrupt():
-            return asyncio.run(main())
-    except KeyboardInterrupt:
-        fail(settings, 130, "interrupted", "interrupted")
-    except Terminated:
-        fail(settings, 143, "terminated", "terminated")
+        return asyncio.run(main())
     except Exception as exc:
         if os.environ.get("YDC_DEBUG"):
             raise

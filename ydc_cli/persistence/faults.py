@@ -22,6 +22,11 @@ def point(name: str) -> None:
     if _KILL_AT == name:
         os.kill(os.getpid(), signal.SIGKILL)
     if _PAUSE_AT == name:
+        from ydc_cli.persistence import commits
+
         with open(os.environ["YDC_PAUSE_FILE"], "w") as marker:
             marker.write(str(os.getpid()))
-        time.sleep(60)
+        # Until a signal: one that interrupts raises out of the sleep; one deferred past a commit ends the pause.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not commits.deferred():
+            time.sleep(0.02)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ydc_cli.domain.errors import ConflictError, NotFoundError, StorageBusyError, StorageError
-from ydc_cli.persistence import faults
+from ydc_cli.persistence import commits, faults
 
 INTERNAL_PREFIX = ".ydc-"
 TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp-"
@@ -320,19 +320,25 @@ def replacing(target: Path) -> Iterator[Path]:
         yield tmp
         _fsync_path(tmp)
         faults.point("replace")
-        os.replace(tmp, target)
+        with commits.point():
+            os.replace(tmp, target)
         fsync_dir(target.parent)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+def atomic_write(path: Path, data: bytes, *, commit: bool = False) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix.
+
+    With ``commit``, the replace is the command's commit point (``commits.point``):
+    stores pass it; a picture or a cache file written on the way does not.
+    """
     path = Path(path)
     tmp = path.parent / f"{TEMP_PREFIX}{_token()}"
     with storage_errors(path):
         write_new_file(tmp, data)
         faults.point("replace")
         try:
-            os.replace(tmp, path)
+            with commits.point() if commit else contextlib.nullcontext():
+                os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -344,7 +350,8 @@ def remove_file(path: Path) -> bool:
     """Delete a file durably; ``False`` when it was not there."""
     with storage_errors(path):
         try:
-            os.unlink(path)
+            with commits.point():
+                os.unlink(path)
         except FileNotFoundError:
             return False
         fsync_dir(path.parent)
@@ -366,7 +373,8 @@ def move_file(source: Path, target: Path, *, missing: str, exists: str) -> None:
         raise ConflictError(exists)
     with storage_errors(target):
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(source, target)
+        with commits.point():
+            os.rename(source, target)
         fsync_dir(target.parent)
         fsync_dir(source.parent)
 
@@ -504,6 +512,7 @@ def remove_tree(path: Path) -> None:
     """Delete a folder so that it vanishes at once: rename to trash, then remove."""
     trash = path.parent / f"{TRASH_PREFIX}{_token()}"
     with storage_errors(path):
-        os.rename(path, trash)
+        with commits.point():
+            os.rename(path, trash)
         fsync_dir(path.parent)
     shutil.rmtree(trash, ignore_errors=True)

@@ -1,7 +1,8 @@
 """COCO detection JSON in and out.
 
-Export writes ``<name>/images/<split>/`` with the original bytes and one
-``<name>/annotations/instances_<split>.json`` per split (categories 1..n in
+Export writes ``<name>-coco/images/<split>/`` with the original bytes and one
+``<name>-coco/annotations/instances_<split>.json`` per split (the suffix lets a
+YOLO export, ``<name>/``, sit beside it in the same folder) (categories 1..n in
 class order, boxes in pixels). Import maps categories by *name* to contiguous
 class ids in order of category id; ultralytics' 91-to-80 COCO id table is
 never applied, so a category keeps its name whatever its id.
@@ -23,10 +24,11 @@ from ydc_cli.persistence import Annotation, Sample, Stores, fileio
 async def export_coco(
     stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
 ) -> Path:
-    """Write ``<output_dir>/<name>/`` as a COCO dataset; it appears complete or not at all."""
+    """Write ``<output_dir>/<name>-coco/`` as a COCO dataset; it appears complete or not at all."""
+    from ydc_cli.persistence import commits
     from ydc_cli.services.exporting import export_target
 
-    info, target = await export_target(stores, name, output_dir)
+    info, target = await export_target(stores, name, output_dir, f"{name}-coco")
     output_dir = target.parent
     categories = [{"id": i + 1, "name": c, "supercategory": ""} for i, c in enumerate(info.classes)]
     documents: dict[str, dict] = {}
@@ -57,7 +59,8 @@ async def export_coco(
         syncer.wait()
         for dirpath, _, _ in os.walk(stage):
             fileio.fsync_dir(Path(dirpath))
-        os.rename(stage, target)
+        with commits.point():
+            os.rename(stage, target)
         fileio.fsync_dir(output_dir)
     return target
 

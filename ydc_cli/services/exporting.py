@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -9,25 +10,28 @@ from pathlib import Path
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text
-from ydc_cli.persistence import DatasetInfo, Stores, fileio
+from ydc_cli.persistence import DatasetInfo, Stores, commits, fileio
 from ydc_cli.persistence.yamlio import dump_yaml
 
 
 async def export_dataset(
     stores: Stores, name: str, output_dir: Path, fmt: str = "zip", on_sample: Callable[[int], None] | None = None
 ) -> Path:
-    """Export ``name`` into ``output_dir`` as ``<name>.zip``, or a ``<name>/`` YOLO or COCO folder."""
+    """Export ``name`` into ``output_dir`` as ``<name>.zip``, a ``<name>/`` YOLO folder or a ``<name>-coco/``
+    COCO folder (so one output folder can hold every format at once)."""
     if fmt == "zip":
         return await stores.dataset.export_zip(name, output_dir)
     if fmt == "coco":
         from ydc_cli.services.coco import export_coco
 
         return await export_coco(stores, name, output_dir, on_sample)
-    return await export_yolo_folder(stores, name, output_dir, on_sample)
+    return await export_yolo_folder(stores, name, output_dir, on_sample, commit=True)
 
 
-async def export_target(stores: Stores, name: str, output_dir: Path) -> tuple[DatasetInfo, Path]:
-    """The dataset and the new folder ``<output_dir>/<name>`` an export will write (``output_dir`` made).
+async def export_target(stores: Stores, name: str, output_dir: Path, folder: str | None = None
+                        ) -> tuple[DatasetInfo, Path]:
+    """The dataset and the new folder ``<output_dir>/<folder>`` (default: the dataset's name) an export
+    will write (``output_dir`` made).
 
     Raises:
         NotFoundError: no such dataset.
@@ -37,7 +41,7 @@ async def export_target(stores: Stores, name: str, output_dir: Path) -> tuple[Da
     if info is None:
         raise NotFoundError(f"no such dataset ({name})")
     output_dir = Path(output_dir).absolute()
-    target = output_dir / name
+    target = output_dir / (folder or name)
     if target.exists():
         raise ConflictError(f"the export folder already exists ({target})")
     with fileio.storage_errors(output_dir):
@@ -46,9 +50,13 @@ async def export_target(stores: Stores, name: str, output_dir: Path) -> tuple[Da
 
 
 async def export_yolo_folder(
-    stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None
+    stores: Stores, name: str, output_dir: Path, on_sample: Callable[[int], None] | None = None,
+    *, commit: bool = False,
 ) -> Path:
     """Write ``<output_dir>/<name>/`` in the YOLO layout; it appears complete or not at all.
+
+    With ``commit`` the final rename is the command's commit point (``export``); a
+    training cache written before a long run is not one, so Ctrl-C still stops the run.
 
     Raises:
         NotFoundError: no such dataset.
@@ -77,6 +85,7 @@ async def export_yolo_folder(
         syncer.wait()
         for folder in [stage, *(stage / k / s for k in ("images", "labels") for s in datayaml.SPLITS)]:
             fileio.fsync_dir(folder)
-        os.rename(stage, target)
+        with commits.point() if commit else contextlib.nullcontext():
+            os.rename(stage, target)
         fileio.fsync_dir(output_dir)
     return target

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ydc_cli.persistence import faults, fileio
+from ydc_cli.persistence import commits, faults, fileio
 
 COMMIT_MARKER = "COMMITTED"
 MANIFEST = "manifest.json"
@@ -74,8 +74,9 @@ class Journal:
         for folder in _folders(self.stage):
             fileio.fsync_dir(folder)
         faults.point("journal-staged")
-        fileio.write_new_file(self.stage / COMMIT_MARKER, b"")
-        fileio.fsync_dir(self.stage)
+        with commits.point():
+            fileio.write_new_file(self.stage / COMMIT_MARKER, b"")
+            fileio.fsync_dir(self.stage)
         faults.point("journal-committed")
         apply(self.stage, self.root)
 

@@ -25,7 +25,7 @@ class FilesystemLabelStore(LabelStore):
         boxes = check_annotations(annotations, source=f"{split}/{path.name}")
         with fileio.storage_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-        fileio.atomic_write(path, format_text(boxes).encode("utf-8"))
+        fileio.atomic_write(path, format_text(boxes).encode("utf-8"), commit=True)
 
     async def load(self, dataset: str, split: str, filename: str) -> list[Annotation]:
         try:

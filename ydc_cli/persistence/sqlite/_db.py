@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain.errors import NotFoundError, StorageBusyError, StorageError
-from ydc_cli.persistence import faults
+from ydc_cli.persistence import commits, faults
 from ydc_cli.persistence.fileio import DEFAULT_LOCK_TIMEOUT
 
 if TYPE_CHECKING:
@@ -201,7 +201,8 @@ class SqliteDatabase:
             self._depth = 0
             try:
                 faults.point("sqlite-commit")
-                conn.execute("COMMIT")
+                with commits.point():
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
