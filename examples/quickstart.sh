@@ -43,7 +43,8 @@ step ydc --backend "$other" --data-dir "$work/other" datasets info both
 step ydc datasets list
 step ydc --json datasets info shapes-copy
 
-printf 'fake weights for the registry demo' > "$work/demo.pt"
+# The registry takes only what torch.save writes (a zip holding <name>/data.pkl), checked without unpickling.
+"$python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("demo/data.pkl", b"\x80\x02}.")' "$work/demo.pt"
 step ydc models add demo "$work/demo.pt" --dataset shapes --base-model yolo11n.yaml
 step ydc models activate demo
 step ydc models list

@@ -45,6 +45,21 @@ def sample(filename: str, split: str = "train", seed: int = 0, annotations=None)
     return Sample(filename, split, data, annotations)
 
 
+def checkpoint(path: Path, payload: bytes = b"") -> Path:
+    """A file shaped as ``torch.save`` writes one (a zip with ``<stem>/data.pkl``), made without torch.
+
+    The registry only checks that shape; the pickle inside is never loaded, so ``payload``
+    can be anything (tests tell copies apart by it).
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{path.stem}/data.pkl", b"\x80\x02}q\x00." + payload)
+        archive.writestr(f"{path.stem}/version", b"3\n")
+        archive.writestr(f"{path.stem}/data/0", bytes(range(256)))
+    return path
+
+
 def tree_snapshot(root: Path) -> dict[str, str]:
     """Every file under ``root`` with its sha256."""
     snapshot = {}

@@ -8,14 +8,14 @@ import zipfile
 
 import pytest
 
+from tests.helpers import checkpoint
 from ydc_cli.domain.errors import ConflictError
 from ydc_cli.persistence import ModelInfo
 
 
 @pytest.fixture
 def weights(tmp_path):
-    path = tmp_path / "trained.pt"
-    path.write_bytes(b"PK\x03\x04 not unpickled, only copied " + bytes(range(256)))
+    path = checkpoint(tmp_path / "trained.pt", b"not unpickled, only copied")
     return path
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 import yaml
 
-from tests.helpers import box, jpeg, sample
+from tests.helpers import box, checkpoint, jpeg, sample
 from ydc_cli.domain.errors import InvalidNameError, StorageBusyError
 from ydc_cli.persistence import create_stores
 from ydc_cli.persistence.fileio import FileLock, atomic_write, staging_dir
@@ -39,8 +39,7 @@ async def test_layout_on_disk(fs, tmp_path):
 
 
 async def test_registry_json_layout(fs, tmp_path):
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"weights")
+    weights = checkpoint(tmp_path / "w.pt", b"weights")
     await fs.model.save("m", weights, base_model="yolo11n.yaml", dataset_name="pets", epochs_completed=2,
                         metrics={"best_map50": 0.4})
     await fs.model.set_active("m")
@@ -51,7 +50,7 @@ async def test_registry_json_layout(fs, tmp_path):
         "base_model": "yolo11n.yaml", "dataset_name": "pets", "epochs_completed": 2, "best_map50": 0.4,
         "is_active": True}
     assert len(entry["sha256"]) == 64
-    assert (tmp_path / "models" / "m" / "best.pt").read_bytes() == b"weights"
+    assert (tmp_path / "models" / "m" / "best.pt").read_bytes() == weights.read_bytes()
 
 
 async def test_existing_ydc_registry_is_read(fs, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import box, db_snapshot, sample, tree_snapshot
+from tests.helpers import box, checkpoint, db_snapshot, sample, tree_snapshot
 from ydc_cli.persistence import create_sqlite_stores, create_stores
 
 YDC = [sys.executable, "-m", "ydc_cli"]
@@ -65,8 +65,7 @@ def seed(backend: str, data: Path) -> None:
     stores = (create_stores(data / "datasets", data / "models") if backend == "filesystem"
               else create_sqlite_stores(data / "ydc.db", data / "models"))
     data.mkdir(parents=True, exist_ok=True)
-    weights = data.parent / "seed.pt"
-    weights.write_bytes(b"PK\x03\x04 seed weights, never unpickled " + bytes(range(256)))
+    weights = checkpoint(data.parent / "seed.pt", b"seed weights, never unpickled")
 
     async def go() -> None:
         await stores.dataset.create_with_samples("base", ["a", "b"], [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import jpeg
+from tests.helpers import checkpoint, jpeg
 
 YDC = [sys.executable, "-m", "ydc_cli"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -49,8 +49,7 @@ def test_writers_adding_images_to_one_dataset(env, tmp_path):
 
 
 def test_writers_registering_models(env, tmp_path):
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"weights")
+    weights = checkpoint(tmp_path / "w.pt")
     _all([subprocess.Popen([*YDC, "models", "add", f"m{writer}", weights], env=env, stderr=subprocess.PIPE,
                            text=True) for writer in range(WRITERS)])
     assert sorted(m["name"] for m in _json(env, "models", "list")) == [f"m{w}" for w in range(WRITERS)]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import jpeg
+from tests.helpers import checkpoint, jpeg
 from tests.reliability.conftest import YDC
 
 STAGING = ".ydc-staging-"
@@ -115,8 +115,7 @@ def test_class_remap_killed(store, phase):
 
 
 def test_registry_write_killed(store, tmp_path):
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"PK\x03\x04 new weights")
+    weights = checkpoint(tmp_path / "w.pt", b"new weights")
     point = "replace" if store.backend == "filesystem" else "sqlite-commit"
     _killed(store, "models", "add", "m2", weights, at=point)
     assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m"]

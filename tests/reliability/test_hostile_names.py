@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import jpeg
+from tests.helpers import checkpoint, jpeg
 
 PATH_NAMES = {
     "slash": "a/b",
@@ -55,8 +55,7 @@ def test_class_names(store, case):
 
 @pytest.mark.parametrize("case", PATH_NAMES)
 def test_model_names(store, tmp_path, case):
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"PK\x03\x04 weights")
+    weights = checkpoint(tmp_path / "w.pt")
     store.refuses("models", "add", PATH_NAMES[case], weights, code=5)
 
 

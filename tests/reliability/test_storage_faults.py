@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.helpers import checkpoint
+
 
 def _noise_jpeg(seed: int) -> bytes:
     """A 320x240 JPEG of noise: about 200 KB, so one file is past the 64 KB limit below."""
@@ -133,8 +135,7 @@ def read_only(store):
 def test_read_only_store(read_only, tmp_path, command):
     store = read_only
     folder = _folder(tmp_path / "src", 2)
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"PK\x03\x04 weights")
+    weights = checkpoint(tmp_path / "w.pt")
     args = {
         "create": ["datasets", "create", "new", "--classes", "a"],
         "import": ["datasets", "import", folder],

@@ -67,6 +67,10 @@ class ModelStore(ABC):
     async def get_active(self) -> ModelInfo | None:
         """The active model, or ``None``."""
 
+    @abstractmethod
+    async def rename_dataset(self, old: str, new: str) -> list[str]:
+        """Point every model registered with ``dataset_name == old`` at ``new``; returns their names, sorted."""
+
     async def save_training_record(self, name: str, record: dict[str, Any]) -> Path:
         """Store a training run's configuration and per-epoch metrics beside the weights.
 
@@ -78,7 +82,7 @@ class ModelStore(ABC):
         from ydc_cli.persistence.fileio import atomic_write
 
         target = (await self.load(name)).parent / TRAINING_RECORD
-        atomic_write(target, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        atomic_write(target, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"), commit=True)
         return target
 
     async def get_training_record(self, name: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ydc_cli.domain.checkpoint import check_checkpoint
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.persistence import fileio
 
@@ -23,14 +24,17 @@ def weights_path(models_dir: Path, name: str) -> Path:
 
 
 def require_weights(source: Path) -> Path:
-    """Return ``source`` when it is a readable file.
+    """Return ``source`` when it is a readable PyTorch checkpoint (checked from outside, never unpickled).
 
     Raises:
         NotFoundError: it is missing or a folder.
+        InvalidCheckpointError: it is not what ``torch.save`` writes (see ``domain/checkpoint.py``).
     """
     source = Path(source)
     if not source.is_file():
         raise NotFoundError(f"weights file not found ({source})")
+    with fileio.storage_errors(source), open(source, "rb") as file:
+        check_checkpoint(file, str(source))
     return source
 
 

@@ -79,6 +79,8 @@ class FilesystemModelStore(ModelStore):
 
     async def delete(self, name: str) -> bool:
         validate_model_name(name)
+        if not self._has_registry():
+            return False  # a data folder that never held a model: nothing to lock, nothing to delete
         with self._lock:
             registry = self._read()
             if name not in registry:
@@ -90,6 +92,8 @@ class FilesystemModelStore(ModelStore):
 
     async def set_active(self, name: str) -> None:
         validate_model_name(name)
+        if not self._has_registry():
+            raise NotFoundError(f"no such model ({name})")
         with self._lock:
             registry = self._read()
             if name not in registry:
@@ -98,12 +102,27 @@ class FilesystemModelStore(ModelStore):
                 entry["is_active"] = key == name
             self._write(registry)
 
+    async def rename_dataset(self, old: str, new: str) -> list[str]:
+        if not self._has_registry():
+            return []
+        with self._lock:
+            registry = self._read()
+            moved = sorted(name for name, entry in registry.items() if entry.get("dataset_name") == old)
+            if moved:
+                for name in moved:
+                    registry[name]["dataset_name"] = new
+                self._write(registry)
+        return moved
+
     async def get_active(self) -> ModelInfo | None:
         registry = self._read()
         for name in sorted(registry):
             if registry[name].get("is_active"):
                 return _info(name, registry[name], self.base_path)
         return None
+
+    def _has_registry(self) -> bool:
+        return (self.base_path / REGISTRY).is_file()
 
     def _read(self) -> dict[str, dict[str, Any]]:
         source = self.base_path / REGISTRY
@@ -121,7 +140,7 @@ class FilesystemModelStore(ModelStore):
 
     def _write(self, registry: dict[str, dict[str, Any]]) -> None:
         text = json.dumps(registry, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        fileio.atomic_write(self.base_path / REGISTRY, text.encode("utf-8"))
+        fileio.atomic_write(self.base_path / REGISTRY, text.encode("utf-8"), commit=True)
 
 
 def _info(name: str, entry: dict[str, Any], base_path: Path) -> ModelInfo:

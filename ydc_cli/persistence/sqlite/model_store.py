@@ -35,22 +35,33 @@ class SqliteModelStore(ModelStore):
         validate_model_name(name)
         source = require_weights(weights_path)
         best = (metrics or {}).get("best_map50")
-        with self._sql.write() as conn:
-            if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
-                raise ConflictError(f"model already exists ({name})")
-            path, sha256 = install_weights(self.models_dir, name, source)
-            try:
+        installed = False
+        try:
+            with self._sql.write() as conn:
+                if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
+                    raise ConflictError(f"model already exists ({name})")
+                path, sha256 = install_weights(self.models_dir, name, source)
+                installed = True
                 conn.execute(
                     f"INSERT INTO models ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
                     (name, str(path), base_model, dataset_name, time.time(), int(epochs_completed),
                      None if best is None else float(best), sha256),
                 )
-            except BaseException:
+        except BaseException:
+            # Rolled back (or never begun): the copied weights must go too, unless the row made it.
+            if installed and not self._registered(name):
                 remove_weights(self.models_dir, name)
-                raise
+            raise
         info = await self.get(name)
         assert info is not None
         return info
+
+    def _registered(self, name: str) -> bool:
+        try:
+            with self._sql.errors():
+                return self._sql.conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone() is not None
+        except Exception:
+            return True  # cannot tell: keep the weights (an orphan folder is harmless, a missing one is not)
 
     async def load(self, name: str) -> Path:
         info = await self.get(name)
@@ -85,6 +96,13 @@ class SqliteModelStore(ModelStore):
             if not conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
                 raise NotFoundError(f"no such model ({name})")
             conn.execute("UPDATE models SET is_active = (name = ?)", (name,))
+
+    async def rename_dataset(self, old: str, new: str) -> list[str]:
+        with self._sql.write() as conn:
+            moved = [row[0] for row in conn.execute(
+                "SELECT name FROM models WHERE dataset_name = ? ORDER BY name", (old,))]
+            conn.execute("UPDATE models SET dataset_name = ? WHERE dataset_name = ?", (new, old))
+        return moved
 
     async def get_active(self) -> ModelInfo | None:
         with self._sql.errors():
