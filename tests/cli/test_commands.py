@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import jpeg
+from tests.helpers import checkpoint, jpeg
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -142,8 +142,8 @@ def test_classes_and_prompts(ydc):
 
 
 def test_models(ydc, tmp_path):
-    weights = tmp_path / "w.pt"
-    weights.write_bytes(b"weights")
+    weights = checkpoint(tmp_path / "w.pt")
+    ydc("datasets", "create", "d", "--classes", "a")
     assert ydc("models", "add", "m", weights, "--dataset", "d").exit_code == 0
     assert ydc("models", "add", "m", weights).exit_code == 4
     assert ydc("models", "add", "x", tmp_path / "missing.pt").exit_code == 3
@@ -285,7 +285,7 @@ def test_classes_remove_remap_reorder_rewrite_labels(ydc, tmp_path):
 
     result = json.loads(ydc("--json", "datasets", "classes", "d", "--remove", "dog", "--remap-to", "cat").stdout)
     assert result == {"dataset": "d", "classes": ["cat", "bird"], "remapped_boxes": 3, "dropped_boxes": 0,
-                      "rewritten_labels": 2}
+                      "dropped_images": 0, "rewritten_labels": 2}
     assert [b["class_id"] for b in json.loads(ydc("--json", "labels", "show", "d", "train", "i0.jpg").stdout)] == [
         0, 0, 1]
     prompts = json.loads(ydc("--json", "datasets", "prompts", "d").stdout)["prompts"]
@@ -297,8 +297,12 @@ def test_classes_remove_remap_reorder_rewrite_labels(ydc, tmp_path):
     assert json.loads(ydc("--json", "datasets", "prompts", "d").stdout)["prompts"] == {"0": ["sparrow"],
                                                                                        "1": ["kitten"]}
 
-    result = json.loads(ydc("--json", "datasets", "classes", "d", "--remove", "bird").stdout)
-    assert result["dropped_boxes"] == 2 and result["classes"] == ["cat"]
+    asked = ydc("datasets", "classes", "d", "--remove", "bird")  # drops boxes: no terminal, no --yes
+    assert asked.exit_code == 1 and asked.stderr == (
+        "Error: Removing bird drops 2 boxes from 2 images of d. Go ahead? Refusing without a terminal: pass --yes\n")
+    assert json.loads(ydc("--json", "datasets", "info", "d").stdout)["classes"] == ["bird", "cat"]
+    result = json.loads(ydc("--json", "datasets", "classes", "d", "--remove", "bird", "--yes").stdout)
+    assert result["dropped_boxes"] == 2 and result["dropped_images"] == 2 and result["classes"] == ["cat"]
     assert json.loads(ydc("--json", "labels", "show", "d", "train", "i1.jpg").stdout) == []
 
 
@@ -326,7 +330,13 @@ def test_split_command(ydc, shapes):
     listed = json.loads(ydc("--json", "images", "list", "shapes").stdout)
     assert all(i["has_labels"] for i in listed)
     bad = ydc("datasets", "split", "shapes", "--train", "0", "--val", "0")
-    assert bad.exit_code == 5 and "ratios" in bad.stderr
+    assert bad.exit_code == 2 and "sum to 1" in bad.stderr
+    over = ydc("datasets", "split", "shapes", "--train", "0.5", "--val", "0.6")
+    assert over.exit_code == 2 and over.stderr == (
+        "Error: split shares must each be between 0 and 1 and sum to 1, got --train 0.5 + --val 0.6 + --test 0 = 1.1\n")
+    ungrouped = ydc("datasets", "split", "shapes", "--group-by", "^cam(\\d+)_")
+    assert ungrouped.exit_code == 2 and "--group-by matches no file name" in ungrouped.stderr
+    assert json.loads(ydc("--json", "datasets", "info", "shapes").stdout)["num_images"] == report["after"]
 
 
 def test_validate_command_exit_codes(ydc, shapes, tmp_path):
@@ -343,7 +353,7 @@ def test_validate_command_exit_codes(ydc, shapes, tmp_path):
     ydc("images", "add", "shapes", tiny)
     bad = ydc("datasets", "validate", "shapes")
     assert bad.exit_code == 1
-    assert "image_size" in bad.stdout and "1 error(s)" in bad.stderr
+    assert "image_size" in bad.stdout and "1 error," in bad.stderr
     assert ydc("datasets", "validate", "nope").exit_code == 3
 
 

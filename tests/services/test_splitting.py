@@ -6,7 +6,7 @@ import pytest
 
 from tests.contract.conftest import make_stores
 from tests.helpers import box, sample
-from ydc_cli.domain.errors import InvalidInputError
+from ydc_cli.domain.errors import UsageError
 from ydc_cli.services.splitting import deal, largest_remainder, split_dataset
 
 
@@ -79,9 +79,19 @@ async def test_group_by_keeps_videos_together(stores):
 
 
 async def test_bad_arguments(stores):
-    with pytest.raises(InvalidInputError):
+    before = await stores.image.count("d")
+    with pytest.raises(UsageError, match="sum to 1"):
         await split_dataset(stores, "d", {"train": 0, "val": 0, "test": 0})
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(UsageError, match=r"--train 0.5 \+ --val 0.6 \+ --test 0 = 1.1"):
+        await split_dataset(stores, "d", {"train": 0.5, "val": 0.6, "test": 0})
+    with pytest.raises(UsageError, match="kept splits do not count"):
+        await split_dataset(stores, "d", {"train": 0.8, "val": 0.2, "test": 0}, keep=["val"])
+    with pytest.raises(UsageError, match="between 0 and 1"):
+        await split_dataset(stores, "d", {"train": 1.5, "val": -0.5, "test": 0})
+    with pytest.raises(UsageError):
         await split_dataset(stores, "d", {"train": 1, "val": 0, "test": 0}, group_by="(")
+    with pytest.raises(UsageError, match="matches no file name"):
+        await split_dataset(stores, "d", {"train": 0.5, "val": 0.5, "test": 0}, group_by=r"^cam\d+_")
+    assert await stores.image.count("d") == before
     with pytest.raises(FileNotFoundError):
         await split_dataset(stores, "nope", {"train": 1, "val": 0, "test": 0})

@@ -76,6 +76,8 @@ def read_header(data: bytes, filename: str = "") -> ImageHeader:
             raise InvalidImageError(f"file holds a {fmt.upper()} image but is named .{ext}{where}")
     try:
         width, height = _READERS[fmt](data)
+    except Truncated as exc:
+        raise InvalidImageError(f"truncated {fmt.upper()} file: {exc}{where}") from None
     except (struct.error, IndexError, ValueError) as exc:
         raise InvalidImageError(f"corrupt {fmt.upper()} header{where}") from exc
     if width <= 0 or height <= 0:
@@ -87,9 +89,15 @@ def read_header(data: bytes, filename: str = "") -> ImageHeader:
     return ImageHeader(fmt, width, height)
 
 
+class Truncated(ValueError):
+    """The file ends before its format says it does (a cut-off download or copy)."""
+
+
 def _jpeg_size(data: bytes) -> tuple[int, int]:
     pos, size, end = 2, None, len(data)
     while pos < end:
+        if pos + 4 > end:
+            raise Truncated("it ends inside a header segment")
         if data[pos] != 0xFF:
             raise ValueError("marker expected")
         marker = data[pos + 1]
@@ -108,24 +116,24 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
                 raise ValueError("scan before frame header")
             # Searched from the end: the marker is normally the last two bytes.
             if data.rfind(b"\xff\xd9", pos + 2 + length) == -1:
-                raise ValueError("truncated: no end-of-image marker")
+                raise Truncated("no end-of-image marker after the image data")
             return size
         pos += 2 + length
-    raise ValueError("truncated: no image data")
+    raise Truncated("it ends before the image data")
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
     if data[12:16] != b"IHDR":
         raise ValueError("IHDR expected")
     if data.rfind(b"IEND", max(0, len(data) - 64)) == -1:
-        raise ValueError("truncated: no IEND chunk")
+        raise Truncated("no IEND chunk at the end")
     return struct.unpack(">II", data[16:24])
 
 
 def _bmp_size(data: bytes) -> tuple[int, int]:
     (declared,) = struct.unpack("<I", data[2:6])
     if declared > len(data):
-        raise ValueError("truncated")
+        raise Truncated(f"{len(data):,} of the {declared:,} bytes its header declares")
     header_size = struct.unpack("<I", data[14:18])[0]
     if header_size == 12:
         width, height = struct.unpack("<HH", data[18:22])
@@ -137,7 +145,7 @@ def _bmp_size(data: bytes) -> tuple[int, int]:
 def _webp_size(data: bytes) -> tuple[int, int]:
     (riff_size,) = struct.unpack("<I", data[4:8])
     if riff_size + 8 > len(data):
-        raise ValueError("truncated")
+        raise Truncated(f"{len(data):,} of the {riff_size + 8:,} bytes its header declares")
     chunk = data[12:16]
     if chunk == b"VP8 ":
         width, height = struct.unpack("<HH", data[26:30])

@@ -7,6 +7,7 @@ the prompts, in one ``apply_changes``, all or nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class ClassChange:
     classes: list[str]
     remapped_boxes: int = 0
     dropped_boxes: int = 0
+    dropped_images: int = 0
     rewritten_labels: int = 0
     mapping: dict[int, int | None] = field(default_factory=dict)
 
@@ -80,8 +82,13 @@ async def change_classes(
     remove: list[str] | None = None,
     remap_to: str | None = None,
     reorder: list[str] | None = None,
+    confirm_drop: Callable[[ClassChange], None] | None = None,
 ) -> ClassChange:
-    """Change the class list; labels and prompts follow their class, all or nothing."""
+    """Change the class list; labels and prompts follow their class, all or nothing.
+
+    When boxes would be dropped (``remove`` without ``remap_to``), ``confirm_drop``
+    is called with the counts before anything is written; it raises to refuse.
+    """
     classes = await _classes_of(stores, name)
     new_classes, mapping = plan_classes(classes, add or [], renames or [], remove or [], remap_to, reorder)
     result = ClassChange(new_classes, mapping=mapping)
@@ -93,6 +100,7 @@ async def change_classes(
     labels: dict[tuple[str, str], list[Annotation] | None] = {}
     async for label in stores.dataset.iter_labels(name):
         rewritten = []
+        dropped = result.dropped_boxes
         for box in label.annotations:
             new_id = mapping.get(box.class_id)
             if new_id is None:
@@ -103,12 +111,16 @@ async def change_classes(
             rewritten.append(Annotation(new_id, box.x, box.y, box.width, box.height))
         if rewritten != label.annotations:
             labels[(label.split, label.filename)] = rewritten
+        if result.dropped_boxes > dropped:
+            result.dropped_images += 1
     prompts = await stores.dataset.get_prompts(name)
     names = classes_after_renames(classes, renames or []) + list(add or [])
     removed = {_index(names, r) for r in remove or []}
     moved_prompts = {mapping[old]: p for old, p in prompts.items()
                      if old not in removed and mapping.get(old) is not None}
     result.rewritten_labels = len(labels)
+    if result.dropped_boxes and confirm_drop is not None:
+        confirm_drop(result)
     await stores.dataset.apply_changes(name, DatasetChanges(labels=labels, classes=new_classes,
                                                             prompts=moved_prompts))
     return result

@@ -88,8 +88,20 @@ def _find_yaml(folder: Path) -> Path:
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise InvalidDatasetError(f"no data.yaml in the folder ({folder})")
+        raise InvalidDatasetError(f"{_what_is_there(folder)}; ydc imports a YOLO folder (data.yaml with "
+                                  f"images/<split>/ and labels/<split>/, or <split>/images/), COCO JSON "
+                                  f"(annotations/*.json) or a dataset .zip ({folder})")
     raise InvalidDatasetError(f"several YAML files and no data.yaml in the folder ({folder})")
+
+
+def _what_is_there(folder: Path) -> str:
+    """What a folder without a data.yaml holds, and what to do with loose images."""
+    images = sum(1 for p in folder.iterdir() if p.is_file() and datayaml.is_image_name(p.name))
+    if images:
+        return (f"no data.yaml, but {images} image file{'s' if images != 1 else ''} at the top: for loose images "
+                f"(with YOLO .txt labels beside them or not) run `ydc datasets create NAME --classes a,b` then "
+                f"`ydc images add NAME {folder}`")
+    return "no data.yaml in the folder"
 
 
 def _dataset_root(folder: Path, data: dict) -> Path:

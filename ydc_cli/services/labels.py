@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
 from ydc_cli.domain.labels import parse_line, parse_text
+from ydc_cli.domain.names import printable
 from ydc_cli.persistence import Annotation, Stores
 from ydc_cli.persistence.samples import to_annotations
 
@@ -25,6 +26,27 @@ async def show_labels(stores: Stores, dataset: str, split: str, filename: str) -
     return await stores.label.load(dataset, split, filename), classes
 
 
+def with_class_id(text: str, classes: list[str]) -> str:
+    """A ``--box`` line with its class given by name (``"traffic light 0.5 0.5 0.2 0.2"``) turned into its id.
+
+    The class is everything before the last four fields, so names with spaces work; a line
+    whose class is already a number is returned as it is.
+    """
+    first = text.split(None, 1)[0] if text.strip() else ""
+    try:
+        float(first)
+        return text  # numeric (or nan/inf): the label rules judge it
+    except ValueError:
+        pass
+    parts = text.strip().rsplit(None, 4)
+    if len(parts) != 5:
+        return text
+    name = parts[0]
+    if name not in classes:
+        raise NotFoundError(f"no such class ({printable(name)}); the classes are {', '.join(classes) or 'none'}")
+    return " ".join([str(classes.index(name)), *parts[1:]])
+
+
 async def set_labels(
     stores: Stores, dataset: str, split: str, filename: str, boxes: list[str], file: Path | None
 ) -> list[Annotation]:
@@ -37,7 +59,7 @@ async def set_labels(
     nc = len(classes)
     parsed = []
     for number, text in enumerate(boxes, start=1):
-        parsed.append(parse_line(text, nc=nc, source=f"--box {number}"))
+        parsed.append(parse_line(with_class_id(text, classes), nc=nc, source=f"--box {number}"))
     if file is not None:
         if not file.is_file():
             raise NotFoundError(f"no such file ({file})")

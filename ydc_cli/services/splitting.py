@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import InvalidInputError, NotFoundError
+from ydc_cli.domain.errors import NotFoundError, UsageError
+from ydc_cli.domain.names import printable
 from ydc_cli.persistence import DatasetChanges, Stores
 
 
@@ -28,6 +29,19 @@ class SplitReport:
     moved: int
     groups: int
     kept: list[str] = field(default_factory=list)
+
+
+def check_shares(ratios: dict[str, float]) -> None:
+    """Shares are fractions of the images being split: each in [0, 1], together exactly 1.
+
+    Raises:
+        UsageError: naming the shares and their sum (``--train 0.5 --val 0.6`` is 1.1, not a split).
+    """
+    if any(not 0.0 <= r <= 1.0 for r in ratios.values()) or abs(sum(ratios.values()) - 1.0) > 1e-6:
+        shown = " + ".join(f"--{split} {share:g}" for split, share in ratios.items())
+        raise UsageError(f"split shares must each be between 0 and 1 and sum to 1, got {shown} = "
+                         f"{sum(ratios.values()):g}" + (" (shares of kept splits do not count)" if len(ratios) < 3
+                                                        else ""))
 
 
 def largest_remainder(total: int, ratios: dict[str, float]) -> dict[str, int]:
@@ -72,14 +86,13 @@ async def split_dataset(
     """Re-split a dataset's images (those not in ``keep``) by ``ratios``."""
     keep = [datayaml.check_split(k) for k in keep or []]
     ratios = {s: r for s, r in ratios.items() if s not in keep}
-    if any(r < 0 for r in ratios.values()) or sum(ratios.values()) <= 0:
-        raise InvalidInputError("split ratios must be zero or more, and not all zero (for the splits not kept)")
+    check_shares(ratios)
     pattern = None
     if group_by is not None:
         try:
             pattern = re.compile(group_by)
         except re.error as exc:
-            raise InvalidInputError(f"--group-by is not a valid regular expression: {exc}") from None
+            raise UsageError(f"--group-by is not a valid regular expression: {exc}") from None
     info = await stores.dataset.get(name)
     if info is None:
         raise NotFoundError(f"no such dataset ({name})")
@@ -90,11 +103,16 @@ async def split_dataset(
             classes_of[(label.split, datayaml.stem_of(label.filename))] = {b.class_id for b in label.annotations}
 
     groups: dict[str, list[tuple[str, str]]] = {}
+    matched = 0
     for image in sorted(images, key=lambda i: (i.filename, i.split)):
         key = datayaml.stem_of(image.filename)
         if pattern is not None and (found := pattern.search(image.filename)):
             key = "\0" + (found.group(1) if found.groups() else found.group(0))
+            matched += 1
         groups.setdefault(key, []).append((image.split, image.filename))
+    if pattern is not None and images and not matched:
+        example = min(i.filename for i in images)
+        raise UsageError(f"--group-by matches no file name (e.g. {printable(example)}) ({printable(group_by)})")
     rng = random.Random(seed)
     order = sorted(groups)
     rng.shuffle(order)
