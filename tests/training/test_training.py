@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,42 +14,25 @@ from typer.testing import CliRunner
 
 from tests.contract.conftest import make_stores
 from tests.helpers import jpeg
+from tests.training.conftest import make_shapes
 from ydc_cli.cli.app import app
+from ydc_cli.domain.errors import InvalidCheckpointError
 from ydc_cli.services.autolabel import auto_label, world_prompts
-from ydc_cli.services.importing import import_path
-from ydc_cli.services.training import prepare_dataset, resolve_model, train_dataset
+from ydc_cli.services.training import prepare_dataset, resolve_model
 
 pytest.importorskip("ultralytics", reason="the train extra is part of `make test`")
 pytestmark = pytest.mark.slow
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _shapes(folder: Path) -> Path:
-    subprocess.run([sys.executable, EXAMPLES / "make_shapes.py", folder, "--train", "12", "--val", "4",
-                    "--size", "64"], check=True, capture_output=True)
-    return folder
+    return make_shapes(folder)
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One tiny training per backend, shared by the tests of this module."""
-    from ydc_cli.training.ultralytics_adapter import UltralyticsTrainer
-
-    root = tmp_path_factory.mktemp("training")
-    source = _shapes(root / "shapes")
-    outcomes = {}
-    for backend in ("filesystem", "sqlite"):
-        stores = make_stores(backend, root / backend)
-
-        async def go(stores=stores, backend=backend):
-            await import_path(stores, source, "shapes")
-            epochs = []
-            outcome = await train_dataset(stores, UltralyticsTrainer(), "shapes", "yolo11n.yaml", "tiny", epochs=2,
-                                          imgsz=64, batch=8, activate=True, work_dir=root / backend,
-                                          on_epoch=epochs.append)
-            return outcome, epochs
-
-        outcomes[backend] = (stores, *asyncio.run(go()), root / backend)
+def trained(tiny_models):
+    """The session's tiny training of each backend, with its stores opened again."""
+    outcomes = {backend: (make_stores(backend, made.live), made.outcome, made.epochs, made.live)
+                for backend, made in tiny_models.items()}
     yield outcomes
     for stores, *_ in outcomes.values():
         stores.close()
@@ -97,8 +81,8 @@ def test_auto_label_with_the_trained_model(trained, backend):
         assert report.model == "tiny" and report.written and report.boxes > 0
         boxes = await stores.label.load("shapes", "test", "new.jpg")
         assert len(boxes) == report.boxes and all(0 <= b.class_id < 2 for b in boxes)
-        kept = await auto_label(stores, "shapes", UltralyticsPredictor, conf=0.0, only_unlabeled=True)
-        assert kept.images == 0 and kept.kept_existing == 17
+        kept = await auto_label(stores, "shapes", UltralyticsPredictor, conf=0.0)
+        assert kept.images == 0 and kept.kept_existing == 17 and not kept.written
 
     asyncio.run(go())
 
@@ -112,8 +96,11 @@ def test_model_resolution(trained, tmp_path):
     assert asyncio.run(resolve_model(stores, "yolo11n.yaml")) == ("yolo11n.yaml", "yolo11n.yaml")
     assert asyncio.run(resolve_model(stores, "tiny")) == (str(outcome.model.path), "tiny")
     local = tmp_path / "local.pt"
-    local.write_bytes(b"x")
-    assert asyncio.run(resolve_model(stores, str(local)))[0] == str(local)
+    shutil.copyfile(outcome.model.path, local)
+    assert asyncio.run(resolve_model(stores, str(local))) == (str(local), "local.pt")
+    local.write_bytes(b"not a checkpoint")
+    with pytest.raises(InvalidCheckpointError, match="not a PyTorch checkpoint"):
+        asyncio.run(resolve_model(stores, str(local)))
     with pytest.raises(FileNotFoundError, match="cannot download"):
         asyncio.run(resolve_model(stores, "yolo11n.pt"))
 
@@ -157,13 +144,18 @@ def test_demo_runs(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     bin_dir = os.path.dirname(sys.executable)
+    demo = tmp_path / "demo-out"
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable,
-           "TMPDIR": str(tmp_path)}
+           "DEMO_DIR": str(demo)}
     done = subprocess.run(["bash", str(root / "examples" / "demo.sh"), "sqlite", "2"], capture_output=True,
                           text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "demo finished on the sqlite backend" in done.stderr
     assert "Registered model shapes-demo" in done.stderr
+    assert f"ydc --backend sqlite --data-dir {demo / 'data'} datasets list" in done.stderr
+    listed = subprocess.run([sys.executable, "-m", "ydc_cli", "--backend", "sqlite", "--data-dir", demo / "data",
+                             "--json", "models", "list"], capture_output=True, text=True, env=env)
+    assert [m["name"] for m in json.loads(listed.stdout)] == ["shapes-demo"]
 
 
 @pytest.mark.parametrize("signum, code, backend", [(2, 130, "filesystem"), (15, 143, "sqlite")])
@@ -186,6 +178,9 @@ def test_interrupted_training_leaves_the_registry_as_it_was(tmp_path, signum, co
     assert rest.strip().splitlines()[-1] == ("Error: interrupted" if code == 130 else "Error: terminated")
     listed = subprocess.run([*ydc, "--json", "models", "list"], env=env, capture_output=True, text=True)
     assert json.loads(listed.stdout) == []
+    runs = subprocess.run([*ydc, "--json", "train", "runs"], env=env, capture_output=True, text=True)
+    assert [(r["name"], r["state"], r["resumable"]) for r in json.loads(runs.stdout)] == [
+        ("stopped", "interrupted", True)]
 
 
 def test_train_errors_without_ultralytics_and_with_bad_labels(tmp_path):

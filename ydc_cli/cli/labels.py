@@ -109,33 +109,62 @@ def auto(
     = None,
     split: Annotated[str | None, typer.Option("--split", "-s", help="Only this split.")] = None,
     conf: Annotated[float, typer.Option("--conf", help="Keep predictions at or above this confidence.")] = 0.25,
-    only_unlabeled: Annotated[bool, typer.Option("--only-unlabeled", help="Leave images that have a label "
-                                                                          "file alone.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be labelled; write nothing.")]
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Also replace the labels of images that have "
+                                                                "them, where the model finds a box (asks first).")]
     = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --overwrite: do not ask for confirmation.")]
+    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the boxes per image; write nothing.")] = False,
+    preview: Annotated[Path | None, typer.Option("--preview", help="Draw the predicted boxes into PNGs in this "
+                                                                   "folder; write nothing to the store.")] = None,
 ) -> None:
-    """Label images with a registered model's predictions, all in one change."""
-    from ydc_cli.services.autolabel import auto_label
+    """Label the images that have no label file with a model's predictions, all in one change.
+
+    Existing labels (an empty label file included: a background) are kept
+    unless --overwrite.
+    """
+    from ydc_cli.services.autolabel import auto_label, plan_auto_label
     from ydc_cli.training.ultralytics_adapter import UltralyticsPredictor
 
     settings = settings_of(ctx)
     if not 0.0 <= conf <= 1.0:
         fail(settings, 2, "usage", f"--conf must be between 0 and 1, got {conf}")
+    writes = not dry_run and preview is None
+    plan = run(ctx, lambda stores: plan_auto_label(stores, dataset, model, split))
+    if overwrite and writes and plan.labelled:
+        where = f"the {split} split of {dataset}" if split else dataset
+        output.confirm(settings, f"Replace the labels of up to {output.plural(plan.labelled, 'labelled image')} "
+                                 f"in {where} with {plan.model}'s predictions?", yes)
 
     async def go(stores):
-        info = await stores.dataset.get(dataset)
-        total = (sum(info.num_images.values()) if split is None else info.num_images.get(split)) if info else None
+        total = plan.images if overwrite else plan.images - plan.labelled
         with output.progress(settings, f"Labelling {dataset}", total) as advance:
-            return await auto_label(stores, dataset, UltralyticsPredictor, model, split, conf, only_unlabeled,
-                                    dry_run, advance)
+            return await auto_label(stores, dataset, UltralyticsPredictor, plan.model, split, conf, overwrite,
+                                    dry_run, preview, advance)
 
     report = run(ctx, go)
     if settings.json:
         output.emit_json(report)
-    else:
-        verb = "would label" if dry_run else "labelled"
-        output.status(settings, f"{report.model} {verb} {report.labeled} of {report.images} image(s) with "
-                                f"{report.boxes} box(es); {report.without_boxes} without a box left unlabeled; "
-                                f"kept {report.kept_existing} existing label(s)"
-                                + (f"; {report.unknown_class_boxes} box(es) of classes the dataset lacks"
-                                   if report.unknown_class_boxes else ""))
+        return
+    if not writes and report.per_image:
+        output.table(None, ["split", "filename", "boxes"],
+                     [(i.split, i.filename, str(i.boxes)) for i in report.per_image])
+    verb = "labelled" if report.written else "would label"
+    parts = [f"{report.model} {verb} {report.labeled} of {output.plural(report.images, 'image')} with "
+             f"{output.plural(report.boxes, 'box')}"]
+    if report.replaced:
+        parts.append(f"{'replaced' if report.written else 'would replace'} the labels of "
+                     f"{output.plural(report.replaced, 'image')}")
+    if report.without_boxes:
+        parts.append(f"{output.plural(report.without_boxes, 'image')} without a box left as "
+                     f"{'they were' if report.without_boxes > 1 else 'it was'}")
+    if report.kept_existing:
+        parts.append(f"kept the labels of {output.plural(report.kept_existing, 'image')} (--overwrite replaces "
+                     f"them)")
+    if report.duplicate_boxes:
+        parts.append(f"dropped {output.plural(report.duplicate_boxes, 'duplicate box', 'duplicate boxes')}")
+    if report.unknown_class_boxes:
+        parts.append(f"{output.plural(report.unknown_class_boxes, 'box')} of classes the dataset lacks")
+    if preview is not None:
+        parts.append(f"previews in {preview}")
+    output.status(settings, "; ".join(parts))

@@ -26,6 +26,12 @@ async def _get(stores, name):
     return info
 
 
+def _when(stamp) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if isinstance(stamp, (int, float)) else "-"
+
+
 def _show(settings, info) -> None:
     if settings.json:
         output.emit_json(info)
@@ -50,21 +56,31 @@ def list_models(ctx: typer.Context) -> None:
 
 @app.command("show")
 def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
-    """Show one model, with its training configuration and per-epoch metrics when ydc trained it."""
+    """Show one model: its latest validation, and its training configuration and per-epoch metrics when ydc
+    trained it."""
     settings = settings_of(ctx)
 
     async def load(stores):
         return await _get(stores, name), await stores.model.get_training_record(name)
 
     info, record = run(ctx, load)
+    validations = (record or {}).get("validations") or []
+    latest = validations[-1] if validations else None
     if settings.json:
-        output.emit_json({**output.to_jsonable(info), "training": record})
+        output.emit_json({**output.to_jsonable(info), "training": record, "validation": latest})
         return
-    output.fields(_rows(info))
+    record = record or {}
+    rows = _rows(info)
+    if latest:
+        rows.append(("validated", f"{latest.get('dataset')}/{latest.get('split')}: mAP50 {latest['map50']:.4f}, "
+                                  f"mAP50-95 {latest['map50_95']:.4f}, P {latest['precision']:.4f}, "
+                                  f"R {latest['recall']:.4f} ({_when(latest.get('validated_at'))})"))
+    config = record.get("config")
+    if config:
+        rows.append(("trained with", ", ".join(f"{k}={config[k]}" for k in
+                                              ("epochs", "imgsz", "batch", "device", "patience") if k in config)))
+    output.fields(rows)
     if record:
-        config = record.get("config", {})
-        output.fields([("trained with", ", ".join(f"{k}={config[k]}" for k in
-                                                  ("epochs", "imgsz", "batch", "device", "patience") if k in config))])
         epochs = record.get("epochs", [])
         if epochs:
             keys = [k for k in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50(B)",
@@ -78,12 +94,14 @@ def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name to register the model under.")],
     weights: Annotated[Path, typer.Argument(help="A .pt weights file (copied as bytes, never unpickled).")],
-    dataset: Annotated[str, typer.Option("--dataset", help="Dataset it was trained on.")] = "",
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset it was trained on (must exist).")] = "",
     base_model: Annotated[str, typer.Option("--base-model", help="Architecture or checkpoint it started from.")] = "",
 ) -> None:
     """Register a weights file."""
+    from ydc_cli.services.training import register_weights
+
     settings = settings_of(ctx)
-    info = run(ctx, lambda stores: stores.model.save(name, weights, base_model=base_model, dataset_name=dataset))
+    info = run(ctx, lambda stores: register_weights(stores, name, weights, dataset, base_model))
     if settings.json:
         output.emit_json(info)
     else:
@@ -161,3 +179,80 @@ def import_model(
         output.emit_json(info)
     else:
         output.status(settings, f"Imported model {info.name}")
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+@app.command("val")
+def val(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to measure it on (its classes must be "
+                                                                 "the model's, in the same order).")],
+    split: Annotated[str, typer.Option("--split", "-s", help="train, val or test.")] = "val",
+    imgsz: Annotated[int | None, typer.Option("--imgsz", help="Image size (default: the size it was trained "
+                                                              "at).")] = None,
+    batch: Annotated[int, typer.Option("--batch", "-b", help="Images per batch.")] = 16,
+    device: Annotated[str, typer.Option("--device", help="auto (the first GPU, else the CPU), cpu, 0, ...")]
+    = "auto",
+) -> None:
+    """Measure a model on a dataset split: mAP50, mAP50-95, precision and recall, overall and per class.
+
+    The result is kept with the model (`ydc models show` shows the latest).
+    """
+    from ydc_cli.services.evaluation import validate_model
+    from ydc_cli.training.ultralytics_adapter import UltralyticsValidator
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        with output.progress(settings, f"Validating {name} on {dataset}/{split}", None):
+            return await validate_model(stores, name, dataset, UltralyticsValidator, settings.data_dir, split,
+                                        imgsz, batch, device)
+
+    result = run(ctx, go)
+    if settings.json:
+        output.emit_json(result)
+        return
+    output.table(None, ["class", "images", "instances", "precision", "recall", "mAP50", "mAP50-95"], [
+        ("all", str(result.images), str(result.instances), _score(result.precision), _score(result.recall),
+         _score(result.map50), _score(result.map50_95)),
+        *((c.name, str(c.images), str(c.instances), _score(c.precision), _score(c.recall), _score(c.map50),
+           _score(c.map50_95)) for c in result.classes)])
+    output.status(settings, f"{name} on {dataset}/{split}: mAP50 {result.map50:.4f}, mAP50-95 "
+                            f"{result.map50_95:.4f} over {output.plural(result.images, 'image')}; recorded with "
+                            f"the model")
+
+
+@app.command("predict")
+def predict(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    images: Annotated[list[str], typer.Argument(help="Image files, folders (searched recursively) or globs.")],
+    output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder for the PNGs with the boxes drawn "
+                                                                    "(created when missing).")],
+    conf: Annotated[float, typer.Option("--conf", help="Keep predictions at or above this confidence.")] = 0.25,
+) -> None:
+    """Draw a model's predictions on image files into a folder; the store is not touched."""
+    from ydc_cli.services.evaluation import predict_files
+    from ydc_cli.training.ultralytics_adapter import UltralyticsPredictor
+
+    settings = settings_of(ctx)
+    if not 0.0 <= conf <= 1.0:
+        fail(settings, 2, "usage", f"--conf must be between 0 and 1, got {conf}")
+
+    async def go(stores):
+        with output.progress(settings, f"Predicting with {name}", None) as advance:
+            return await predict_files(stores, name, images, output_dir, UltralyticsPredictor, conf, advance)
+
+    results = run(ctx, go)
+    if settings.json:
+        output.emit_json(results)
+        return
+    output.table(None, ["image", "boxes", "output"], [(str(r.image), str(len(r.boxes)), str(r.output))
+                                                      for r in results])
+    boxes = sum(len(r.boxes) for r in results)
+    output.status(settings, f"{name} found {output.plural(boxes, 'box')} on {output.plural(len(results), 'image')}; "
+                            f"drawn into {output_dir}")

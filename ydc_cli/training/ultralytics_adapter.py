@@ -10,8 +10,19 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ydc_cli.domain.errors import NotFoundError, YdcError
-from ydc_cli.training import EpochReport, Prediction, Predictor, Trainer, TrainRequest, TrainResult
+from ydc_cli.domain.errors import InvalidCheckpointError, NotFoundError, YdcError
+from ydc_cli.persistence import faults
+from ydc_cli.training import (
+    ClassMetrics,
+    EpochReport,
+    Prediction,
+    Predictor,
+    Trainer,
+    TrainRequest,
+    TrainResult,
+    ValidationResult,
+    Validator,
+)
 
 
 class TrainingUnavailable(YdcError):
@@ -57,16 +68,100 @@ def stdout_to_stderr(verbose: bool = False) -> Iterator[None]:
         logger.setLevel(level)
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` becomes the first GPU torch sees (``0``), else ``cpu``; anything else is passed through."""
+    if device.strip().lower() != "auto":
+        return device
+    import torch
+
+    return "0" if torch.cuda.is_available() else "cpu"
+
+
+def load_model(ultralytics: Any, source: str) -> Any:
+    """``ultralytics.YOLO(source)``, with whatever it raises on a bad file turned into one ydc error.
+
+    Raises:
+        NotFoundError: the file does not exist.
+        InvalidCheckpointError: it exists but cannot be loaded (a corrupt file, a pickle that is not a model).
+    """
+    try:
+        with stdout_to_stderr():
+            return ultralytics.YOLO(source)
+    except FileNotFoundError as exc:
+        raise NotFoundError(f"model not found ({source})") from exc
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0].split("  (Could this error message")[0][:160]
+        raise InvalidCheckpointError(
+            f"cannot load the model: {type(exc).__name__}{': ' + reason if reason else ''} ({source})") from exc
+
+
+def _report(row: dict[str, str], epochs: int) -> EpochReport | None:
+    """An epoch of ultralytics' results.csv as an EpochReport (None for a row that is not one)."""
+    try:
+        values = {k.strip(): float(v) for k, v in row.items() if k and v not in (None, "")}
+        number = int(values.pop("epoch"))
+    except (KeyError, ValueError):
+        return None
+    losses = {k.removeprefix("train/"): v for k, v in values.items() if k.startswith("train/")}
+    metrics = {k: v for k, v in values.items() if k.startswith(("metrics/", "val/"))}
+    return EpochReport(number, epochs, losses, metrics)
+
+
+def read_history(run_dir: Path, epochs: int, up_to: int) -> list[EpochReport]:
+    """The epochs 1..``up_to`` that ultralytics logged in the run's results.csv.
+
+    A row is written just before the checkpoint of its epoch, and a resumed run
+    appends again from where its checkpoint stood, so an epoch may appear twice:
+    the later row wins, and rows past the checkpoint are left out.
+    """
+    import csv
+
+    by_epoch: dict[int, EpochReport] = {}
+    try:
+        with open(run_dir / "results.csv", newline="", encoding="utf-8") as file:
+            for row in csv.DictReader(file):
+                report = _report(row, epochs)
+                if report is not None and 1 <= report.epoch <= up_to:
+                    by_epoch[report.epoch] = report
+    except FileNotFoundError:
+        return []
+    return [by_epoch[n] for n in sorted(by_epoch)]
+
+
 class UltralyticsTrainer(Trainer):
-    """Trains with ``ultralytics.YOLO(...).train``; offline-safe settings (no AMP check, no plots)."""
+    """Trains with ``ultralytics.YOLO(...).train``; offline-safe settings (no AMP check, no plots).
+
+    A resumed run continues from its ``last.pt`` with ``train(resume=True)``:
+    ultralytics then keeps the checkpoint's own arguments (epochs, imgsz, model)
+    and takes only the data.yaml, device, batch, patience and folder given here.
+    A checkpoint whose training already ended (killed after its last epoch was
+    saved) is not trained again: its best weights are returned as they are.
+    """
 
     def train(self, request: TrainRequest, on_epoch: Callable[[EpochReport], None] | None = None) -> TrainResult:
         ultralytics = _import_ultralytics(request.verbose)
-        try:
-            model = ultralytics.YOLO(request.model)
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"model not found ({request.model})") from exc
+        device = resolve_device(request.device)
+        model = load_model(ultralytics, request.model)
+        run_dir = Path(request.project_dir) / request.run_name
+        config = {
+            "data": str(request.data_yaml), "epochs": request.epochs, "imgsz": request.imgsz,
+            "batch": request.batch, "device": device, "patience": request.patience,
+            "project": str(request.project_dir), "name": request.run_name, "exist_ok": True,
+            "amp": False, "plots": False, "verbose": request.verbose, "workers": 0, **request.extra,
+        }
         history: list[EpochReport] = []
+        if request.resume:
+            checkpoint = getattr(model, "ckpt", None) or {}
+            saved = int(checkpoint.get("epoch", -1)) + 1  # epochs in the checkpoint; 0 once training ended
+            ended = saved == 0 or checkpoint.get("optimizer") is None or saved >= request.epochs
+            history = read_history(run_dir, request.epochs, request.epochs if ended else saved)
+            if ended:
+                return self._ended(ultralytics, run_dir, history, config)
+            arguments = {"resume": True, "data": str(request.data_yaml), "device": device, "batch": request.batch,
+                         "patience": request.patience, "workers": 0, "plots": False, "save_dir": str(run_dir)}
+        else:
+            arguments = config
+        resumed_after = len(history)
 
         def epoch_end(trainer: Any) -> None:
             number = int(trainer.epoch) + 1
@@ -79,20 +174,33 @@ class UltralyticsTrainer(Trainer):
             history.append(report)
             if on_epoch:
                 on_epoch(report)
+            faults.point("epoch-end")
 
         model.add_callback("on_fit_epoch_end", epoch_end)
-        config = {
-            "data": str(request.data_yaml), "epochs": request.epochs, "imgsz": request.imgsz,
-            "batch": request.batch, "device": request.device, "patience": request.patience,
-            "project": str(request.project_dir), "name": request.run_name, "exist_ok": True,
-            "amp": False, "plots": False, "verbose": request.verbose, "workers": 0, **request.extra,
-        }
         with stdout_to_stderr(request.verbose):
-            model.train(**config)
+            model.train(**arguments)
         trainer = model.trainer
         best = Path(trainer.best) if Path(trainer.best).is_file() else Path(trainer.last)
-        map50s = [h.map50 for h in history if h.map50 is not None]
-        return TrainResult(best, len(history), max(map50s) if map50s else None, history, config)
+        return _result(best, history, config, resumed_after)
+
+    def epochs_done(self, run_dir: Path) -> int:
+        return len(read_history(Path(run_dir), 0, 1 << 30))
+
+    @staticmethod
+    def _ended(ultralytics: Any, run_dir: Path, history: list[EpochReport], config: dict[str, Any]) -> TrainResult:
+        best = run_dir / "weights" / "best.pt"
+        if not best.is_file():
+            best = run_dir / "weights" / "last.pt"
+        from ultralytics.utils.torch_utils import strip_optimizer
+
+        with stdout_to_stderr():
+            strip_optimizer(best)  # what ultralytics' final step does; a no-op on a stripped file
+        return _result(best, history, config, len(history))
+
+
+def _result(best: Path, history: list[EpochReport], config: dict[str, Any], resumed_after: int) -> TrainResult:
+    map50s = [h.map50 for h in history if h.map50 is not None]
+    return TrainResult(best, len(history), max(map50s) if map50s else None, history, config, resumed_after)
 
 
 class UltralyticsPredictor(Predictor):
@@ -100,7 +208,7 @@ class UltralyticsPredictor(Predictor):
 
     def __init__(self, weights: Path, world_classes: list[str] | None = None) -> None:
         ultralytics = _import_ultralytics(False)
-        self.model = ultralytics.YOLO(str(weights))
+        self.model = load_model(ultralytics, str(weights))
         self.is_world = "world" in type(self.model.model).__name__.lower()
         if self.is_world and world_classes:
             self.model.set_classes(world_classes)
@@ -115,3 +223,36 @@ class UltralyticsPredictor(Predictor):
             rows = zip(boxes.cls.tolist(), boxes.xywhn.tolist(), boxes.conf.tolist(), strict=True)
             out.append([Prediction(int(c), *xywh, float(p)) for c, xywh, p in rows])
         return out
+
+
+class UltralyticsValidator(Validator):
+    """``YOLO(weights).val`` on one split; its scratch folder is a temporary one, removed afterwards."""
+
+    def __init__(self, weights: Path) -> None:
+        ultralytics = _import_ultralytics(False)
+        self.model = load_model(ultralytics, str(weights))
+        self.names = dict(self.model.names)
+
+    def validate(self, data_yaml: Path, split: str, imgsz: int | None = None, batch: int = 16,
+                 device: str = "auto") -> ValidationResult:
+        import tempfile
+
+        arguments = {"data": str(data_yaml), "split": split, "batch": batch, "device": resolve_device(device),
+                     "plots": False, "workers": 0, "verbose": False, "save_json": False, "exist_ok": True}
+        if imgsz:
+            arguments["imgsz"] = imgsz
+        with tempfile.TemporaryDirectory(prefix="ydc-val-") as scratch, stdout_to_stderr():
+            metrics = self.model.val(project=scratch, name="val", **arguments)
+        box = metrics.box
+        precision, recall, map50, map50_95 = (float(v) for v in box.mean_results())
+        index = {int(c): i for i, c in enumerate(box.ap_class_index)}
+        per_class = metrics.nt_per_class if metrics.nt_per_class is not None else []
+        per_image = metrics.nt_per_image if metrics.nt_per_image is not None else []
+        classes = []
+        for class_id, name in sorted(self.names.items()):
+            scores = (tuple(float(v) for v in box.class_result(index[class_id])) if class_id in index
+                      else (None, None, None, None))
+            classes.append(ClassMetrics(
+                class_id, str(name), int(per_image[class_id]) if class_id < len(per_image) else 0,
+                int(per_class[class_id]) if class_id < len(per_class) else 0, *scores))
+        return ValidationResult(precision, recall, map50, map50_95, sum(c.instances for c in classes), classes)
