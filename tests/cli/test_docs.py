@@ -32,6 +32,18 @@ def test_every_command_has_help_and_is_in_the_readme(path, command):
     assert f"ydc {path}" in (ROOT / "README.md").read_text(), f"`ydc {path}` is missing from the README"
 
 
+def test_readme_command_table_names_only_real_commands():
+    """Each row of the README's command table starts with a command the app has, and every
+    command has a row: the table and the command tree (whose names CLI.md fixes) agree."""
+    import re
+
+    real = {path for path, _ in _commands()}
+    rows = re.findall(r"^\| `ydc ([a-z-]+ [a-z-]+)", (ROOT / "README.md").read_text(), flags=re.M)
+    assert rows and set(rows) <= real, sorted(set(rows) - real)
+    assert real <= set(rows), f"commands without a README row: {sorted(real - set(rows))}"
+    assert len(rows) == len(set(rows)), "a command has two rows"
+
+
 @pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
 def test_quickstart_runs(backend, tmp_path):
     bin_dir = os.path.dirname(sys.executable)

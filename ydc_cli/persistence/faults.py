@@ -4,7 +4,18 @@
 point; ``YDC_PAUSE_AT=<point>`` writes ``$YDC_PAUSE_FILE`` there and sleeps,
 so that a test can send SIGINT or SIGTERM at a known moment. The points sit
 where a crash is worst: after everything is staged and before it is made
-visible, and in the middle of applying a committed change.
+visible, and in the middle of applying a committed change::
+
+    dataset-staged     a new filesystem dataset complete in staging, not yet renamed into place
+    journal-staged     a filesystem change staged, before its commit marker
+    journal-committed  right after the marker
+    journal-applying   half-way through applying a committed change
+    sqlite-commit      a SQLite transaction just before COMMIT
+    sqlite-committed   just after COMMIT
+    replace            a single file written and synced, before os.replace (registry, label, export zip)
+    trashed            a deleted folder renamed to trash, before it is removed
+    closing            a command's store work done, as the stores close
+    epoch-end          a training epoch finished and its last.pt saved
 """
 
 from __future__ import annotations

@@ -334,9 +334,9 @@ def atomic_write(path: Path, data: bytes, *, commit: bool = False) -> None:
     path = Path(path)
     tmp = path.parent / f"{TEMP_PREFIX}{_token()}"
     with storage_errors(path):
-        write_new_file(tmp, data)
-        faults.point("replace")
         try:
+            write_new_file(tmp, data)
+            faults.point("replace")
             with commits.point() if commit else contextlib.nullcontext():
                 os.replace(tmp, path)
         except BaseException:
@@ -514,5 +514,6 @@ def remove_tree(path: Path) -> None:
     with storage_errors(path):
         with commits.point():
             os.rename(path, trash)
+        faults.point("trashed")
         fsync_dir(path.parent)
     shutil.rmtree(trash, ignore_errors=True)
