@@ -149,11 +149,11 @@ def auto(
     if not writes and report.per_image:
         output.table(None, ["split", "filename", "boxes"],
                      [(i.split, i.filename, str(i.boxes)) for i in report.per_image])
-    verb = "labelled" if report.written else "would label"
+    verb = "labelled" if writes else "would label"
     parts = [f"{report.model} {verb} {report.labeled} of {output.plural(report.images, 'image')} with "
              f"{output.plural(report.boxes, 'box')}"]
     if report.replaced:
-        parts.append(f"{'replaced' if report.written else 'would replace'} the labels of "
+        parts.append(f"{'replaced' if writes else 'would replace'} the labels of "
                      f"{output.plural(report.replaced, 'image')}")
     if report.without_boxes:
         parts.append(f"{output.plural(report.without_boxes, 'image')} without a box left as "
