@@ -204,3 +204,36 @@ def test_progress_bar_names_the_dataset_being_made(tmp_path):
     process.wait(timeout=60)
     os.close(master)
     assert b"Importing renamed-on-import" in seen, seen
+
+
+@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+def test_models_add_stores_only_checkpoints(backend, tmp_path):
+    env = _env(backend, tmp_path / "data")
+    text = tmp_path / "notes.pt"
+    text.write_text("fake weights for the registry demo")
+    refused = _run(env, "models", "add", "m", text)
+    assert refused.returncode == 5
+    assert refused.stderr == f"Error: not a PyTorch checkpoint: expected a torch.save zip or pickle ({text})\n"
+    assert json.loads(_run(env, "--json", "models", "list").stdout) == []
+    assert not (tmp_path / "data" / "models" / "m").exists()
+    # a model zip whose best.pt is not a checkpoint is refused the same way
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as archive:
+        archive.writestr("best.pt", b"not a checkpoint")
+        archive.writestr("model_meta.json", "{}")
+    imported = _run(env, "models", "import", tmp_path / "bad.zip")
+    assert imported.returncode == 5 and "not a PyTorch checkpoint" in imported.stderr
+    assert len(imported.stderr.splitlines()) == 1
+    assert _run(env, "models", "add", "m", checkpoint(tmp_path / "real.pt")).returncode == 0
+
+
+@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+def test_a_fresh_data_folder_answers_not_found(backend, tmp_path):
+    env = _env(backend, tmp_path / "never-used")
+    for args, line in ((("models", "activate", "nope"), "Error: no such model (nope)"),
+                       (("models", "remove", "nope", "--yes"), "Error: no such model (nope)"),
+                       (("models", "show", "nope"), "Error: no such model (nope)"),
+                       (("models", "active",), "Error: no active model: run `ydc models activate NAME`")):
+        done = _run(env, *args)
+        assert (done.returncode, done.stderr.strip()) == (3, line), args
