@@ -498,10 +498,10 @@ def test_images_list_is_tab_separated_when_piped_and_long_adds_sizes(ydc, tmp_pa
         assert ydc("images", "add", "d", tmp_path / name).exit_code == 0
     ydc("labels", "set", "d", "train", "b.jpg", "--box", "0 0.5 0.5 0.2 0.2")
     assert ydc("images", "list", "d").stdout.splitlines() == [
-        "split\tfilename\tlabels", "train\ta b.jpg\tno", "train\tb.jpg\tyes"]
+        "split\tfilename\tlabels", "train\ta b.jpg\tnone", "train\tb.jpg\tboxes"]
     size = len(jpeg())
     assert ydc("images", "list", "d", "--long", "--unlabeled").stdout.splitlines() == [
-        "split\tfilename\tbytes\tlabels", f"train\ta b.jpg\t{size}\tno"]
+        "split\tfilename\tbytes\tlabels", f"train\ta b.jpg\t{size}\tnone"]
     listed = json.loads(ydc("--json", "images", "list", "d", "-l").stdout)
     assert [(i["filename"], i["size_bytes"]) for i in listed] == [("a b.jpg", size), ("b.jpg", size)]
     assert "size_bytes" not in json.loads(ydc("--json", "images", "list", "d").stdout)[0]

@@ -71,22 +71,29 @@ def list_datasets(ctx: typer.Context) -> None:
 
 @app.command("info")
 def info(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Dataset name.")]) -> None:
-    """Show a dataset's classes, image counts and location."""
+    """Show a dataset's classes, image counts and location, then boxes and images per class and split.
+
+    An image counts for a class when it holds at least one box of it; the
+    last row counts every box, and the images holding any box.
+    """
+    from ydc_cli.services.class_table import TOTAL, dataset_overview
+
     settings = settings_of(ctx)
-
-    async def load(stores):
-        found = await stores.dataset.get(name)
-        if found is None:
-            from ydc_cli.domain.errors import NotFoundError
-
-            raise NotFoundError(f"no such dataset ({name})")
-        return found
-
-    found = run(ctx, load)
+    overview = run(ctx, lambda stores: dataset_overview(stores, name))
+    table = overview.classes
     if settings.json:
-        output.emit_json(found)
-    else:
-        output.fields(_info_rows(found))
+        output.emit_json({**output.to_jsonable(overview.info), "per_class": table.per_class,
+                          "all_classes": table.all_classes, "unreadable_lines": table.unreadable_lines})
+        return
+    output.fields(_info_rows(overview.info))
+    if table.per_class:
+        cells = [(split, kind) for split in ("train", "val", "test", TOTAL) for kind in ("boxes", "images")]
+        output.table(None, ["class", *(f"{split} {kind}" for split, kind in cells)], [
+            (label, *(row[split][kind] for split, kind in cells))
+            for label, row in [*table.per_class.items(), ("all classes", table.all_classes)]])
+    if table.unreadable_lines:
+        output.status(settings, f"Not counted: {output.plural(table.unreadable_lines, 'unreadable label line')} "
+                                f"(`ydc datasets validate {name}` names them)")
 
 
 @app.command("delete")
@@ -342,6 +349,46 @@ def merge(
     for source, split, old, new in report.renamed:
         output.status(settings, f"renamed {source}/{split}/{old} -> {new}")
     output.status(settings, f"Merged {len(sources)} datasets into {into} ({len(report.renamed)} renamed)")
+
+@app.command("subset")
+def subset(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset to take images from.")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new dataset (must not exist).")],
+    split: Annotated[str | None, typer.Option("--split", "-s", help="Only images of this split.")] = None,
+    class_: Annotated[list[str] | None, typer.Option("--class", "-c", help="Only images holding at least one box "
+                                                                           "of this class, a name or an id "
+                                                                           "(repeatable: any of them).")] = None,
+    sample: Annotated[int | None, typer.Option("--sample", "-n", help="Take N of the selected images, drawn with "
+                                                                      "--seed (all of them when fewer are "
+                                                                      "selected).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for --sample: the same seed takes the same "
+                                                     "images.")] = 0,
+) -> None:
+    """Make a new dataset of some of NAME's images with their labels, classes and prompts, all or nothing.
+
+    Images keep their split, file name and label file (all its boxes).
+    """
+    from ydc_cli.services.selection import make_subset, plan_subset
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        plan = await plan_subset(stores, name, into, split=split, classes=class_ or [], sample=sample, seed=seed)
+        with output.progress(settings, f"Copying into {into}", len(plan.chosen)) as advance:
+            return await make_subset(stores, plan, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+        return
+    output.fields(_info_rows(report.dataset))
+    if sample is not None and report.selected < sample:
+        output.status(settings, f"--sample {sample} is more than the {output.plural(report.selected, 'image')} "
+                                f"selected: took all of them")
+    counts = report.dataset.num_images
+    output.status(settings, f"Made {into} from {name}: {output.plural(report.taken, 'image')} "
+                            f"(train {counts['train']}, val {counts['val']}, test {counts['test']})")
 
 
 @app.command("dedupe")

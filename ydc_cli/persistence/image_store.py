@@ -61,12 +61,18 @@ class ImageStore(ABC):
     async def list_rows(self, dataset: str, split: str | None = None, *, sizes: bool = True) -> list[ImageRow]:
         """``list()`` as plain rows in the same order, ``size_bytes`` None unless ``sizes``.
 
-        Backends override it to skip building ``ImageInfo``s.
+        Each row's ``labels`` says ``"boxes"``, ``"background"`` (an empty
+        label file) or ``"none"`` (no label file). This default sees only
+        ``has_labels``, so it leaves ``labels`` None for an image with a label
+        file (``services.selection.select_images`` then reads the label texts
+        once); backends override it to fill everything in without building
+        ``ImageInfo``s.
 
         Raises:
             NotFoundError: no such dataset.
         """
-        return [ImageRow(i.filename, i.split, str(i.path), i.size_bytes if sizes else None, i.has_labels)
+        return [ImageRow(i.filename, i.split, str(i.path), i.size_bytes if sizes else None, i.has_labels,
+                         None if i.has_labels else "none")
                 for i in await self.list(dataset, split)]
 
     @abstractmethod

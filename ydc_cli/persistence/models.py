@@ -54,6 +54,13 @@ class ImageRow(NamedTuple):
     ``Path``: what ``ydc images list`` needs to print 100,000 images in under
     a second. ``size_bytes`` is None when the listing was asked without sizes
     (on the filesystem a size costs one ``stat`` per image).
+
+    ``labels`` tells the three kinds of image apart: ``"boxes"`` (a label file
+    with at least one line), ``"background"`` (an empty label file: a
+    confirmed background, what ``labels clear`` writes) and ``"none"`` (no
+    label file). It comes last and defaults to None, "a label file exists,
+    its content was not looked at", so rows built from the first five fields
+    keep working; both backends fill it in.
     """
 
     filename: str
@@ -61,6 +68,7 @@ class ImageRow(NamedTuple):
     path: str
     size_bytes: int | None
     has_labels: bool
+    labels: str | None = None
 
 
 @dataclass

@@ -90,11 +90,8 @@ class FilesystemImageStore(ImageStore):
         internal = fileio.INTERNAL_PREFIX
         names = [n for n in names if n.lower().endswith(suffixes) and not n.startswith(internal)]
         names.sort()
-        try:  # every name, unfiltered: only "<stem>.txt" is ever looked up
-            labels = set(os.listdir(f"{root}/labels/{current}"))
-        except (FileNotFoundError, NotADirectoryError):
-            labels = set()
-        labelled = [f"{n.rpartition('.')[0]}.txt" in labels for n in names]
+        states = _label_states(f"{root}/labels/{current}", [f"{n.rpartition('.')[0]}.txt" for n in names])
+        labelled = list(map(NONE.__ne__, states))
         if sizes:
             size_list = []
             for name in names:
@@ -103,8 +100,8 @@ class FilesystemImageStore(ImageStore):
                 except OSError:
                     size_list.append(0)
         paths = [f"{folder}/{n}" for n in names]
-        return list(map(tuple.__new__, repeat(ImageRow),
-                        zip(names, repeat(current), paths, size_list if sizes else repeat(None), labelled)))
+        return list(map(tuple.__new__, repeat(ImageRow), zip(
+            names, repeat(current), paths, size_list if sizes else repeat(None), labelled, states)))
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         try:
@@ -116,3 +113,52 @@ class FilesystemImageStore(ImageStore):
     async def count(self, dataset: str) -> dict[str, int]:
         root = self._layout.existing(dataset)
         return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
+
+BOXES, BACKGROUND, NONE = "boxes", "background", "none"
+# A label file this short is read to tell blank lines (a background) from a short box line;
+# a longer one is taken to hold boxes unread: every box line written with a decimal per
+# coordinate ("0 0.5 0.5 0.2 0.3") is longer, and no YOLO tool pads an empty label to this size.
+SHORT_LABEL = 16
+
+
+def _label_states(folder: str, label_names: list[str]) -> list[str]:
+    """``boxes``, ``background`` or ``none`` for each label file name, learnt from its size.
+
+    One ``stat`` per label file that exists (relative to the open folder: the
+    shortest path walk), nothing read but files under ``SHORT_LABEL`` bytes.
+    """
+    try:
+        folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return [NONE] * len(label_names)
+    try:
+        present = set(os.listdir(folder_fd))  # every name, unfiltered: only "<stem>.txt" is ever looked up
+        stat = os.stat
+        try:
+            found = [stat(n, dir_fd=folder_fd).st_size if n in present else -1 for n in label_names]
+        except OSError:  # a label removed since the listing: the same, one file at a time
+            found = [_size_or_missing(folder_fd, n) if n in present else -1 for n in label_names]
+        return [NONE if size < 0 else BOXES if size >= SHORT_LABEL else BACKGROUND if size == 0
+                else _short_label_state(folder_fd, name) for name, size in zip(label_names, found, strict=True)]
+    finally:
+        os.close(folder_fd)
+
+
+def _size_or_missing(folder_fd: int, name: str) -> int:
+    try:
+        return os.stat(name, dir_fd=folder_fd).st_size
+    except OSError:
+        return -1
+
+
+def _short_label_state(folder_fd: int, name: str) -> str:
+    """A short label file read: blank lines only (as the label parser sees them) make a background."""
+    try:
+        file = os.open(name, os.O_RDONLY, dir_fd=folder_fd)
+    except OSError:
+        return NONE
+    try:
+        data = os.read(file, SHORT_LABEL)
+    finally:
+        os.close(file)
+    return BOXES if data.decode("utf-8-sig", errors="replace").strip() else BACKGROUND

@@ -11,7 +11,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError
 from ydc_cli.domain.labels import format_text
 from ydc_cli.domain.names import validate_classes, validate_dataset_name
-from ydc_cli.persistence.dataset_store import DatasetStore
+from ydc_cli.persistence.dataset_store import ClassCounts, DatasetStore
 from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, Sample
 from ydc_cli.persistence.samples import SampleSource, check_annotations
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
@@ -215,6 +215,31 @@ class SqliteDatasetStore(DatasetStore):
             if class_id is not None:
                 boxes.append(Annotation(class_id, x, y, w, h))
         return labels
+
+    # -- class table (datasets info) -------------------------------------------
+
+    async def class_counts(self, name: str) -> ClassCounts:
+        validate_dataset_name(name)
+        counts = ClassCounts()
+        with self._sql.errors():
+            dataset_id = self._sql.dataset_id(name)
+            conn = self._sql.conn
+            # Per image (a label shared by a.jpg and a.png counts twice), one GROUP BY over the joined rows.
+            joined = ("FROM images i JOIN labels l ON l.dataset_id = i.dataset_id AND l.split = i.split"
+                      " AND l.stem = i.stem")
+            for split, class_id, boxes, images in conn.execute(
+                f"SELECT i.split, b.class_id, COUNT(*), COUNT(DISTINCT i.id) {joined}"
+                " JOIN boxes b ON b.label_id = l.id WHERE i.dataset_id = ? GROUP BY i.split, b.class_id",
+                (dataset_id,),
+            ):
+                counts.boxes[split][class_id] = boxes
+                counts.images[split][class_id] = images
+            for split, labeled in conn.execute(
+                f"SELECT i.split, COUNT(*) {joined} WHERE i.dataset_id = ?"
+                " AND EXISTS (SELECT 1 FROM boxes b WHERE b.label_id = l.id) GROUP BY i.split", (dataset_id,),
+            ):
+                counts.labeled[split] = labeled
+        return counts
 
 
 def _insert_classes(conn, dataset_id: int, classes: list[str]) -> None:

@@ -16,7 +16,7 @@ from ydc_cli.persistence.bulk import gc_paused
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
 from ydc_cli.persistence.models import ImageInfo, ImageRow
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
-from ydc_cli.persistence.sqlite._rows import SPLIT_ORDER, image_path, label_exists, split_counts
+from ydc_cli.persistence.sqlite._rows import image_path, label_exists, split_counts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -117,16 +117,20 @@ class SqliteImageStore(ImageStore):
             datayaml.check_split(split)
         with self._sql.errors(), gc_paused():  # 100,000 row tuples: no collector passes meanwhile
             dataset_id = self._sql.dataset_id(dataset)
-            rows = self._sql.conn.execute(
-                "SELECT i.filename, i.split, i.size_bytes, l.id IS NOT NULL FROM images i"
-                " LEFT JOIN labels l ON l.dataset_id = i.dataset_id AND l.split = i.split AND l.stem = i.stem"
-                " WHERE i.dataset_id = ? AND (? IS NULL OR i.split = ?)"
-                f" ORDER BY {SPLIT_ORDER.replace('split', 'i.split')}, i.filename",
-                (dataset_id, split, split),
-            ).fetchall()
             base = str(image_path(self.db_path, dataset, "x", "x").parent.parent)
-            return [ImageRow(filename, row_split, f"{base}/{row_split}/{filename}", size if sizes else None,
-                             bool(labelled)) for filename, row_split, size, labelled in rows]
+            rows: list[ImageRow] = []
+            for current in datayaml.SPLITS if split is None else (split,):
+                # One split at a time, so the rows come in the index's order (no sort); an empty label is
+                # a labels row without boxes, one probe of the boxes primary key per label.
+                rows += [ImageRow(filename, current, f"{base}/{current}/{filename}", size if sizes else None,
+                                  labels != "none", labels) for filename, size, labels in self._sql.conn.execute(
+                    "SELECT i.filename, i.size_bytes, CASE WHEN l.id IS NULL THEN 'none'"
+                    " WHEN EXISTS (SELECT 1 FROM boxes b WHERE b.label_id = l.id) THEN 'boxes' ELSE 'background'"
+                    " END FROM images i"
+                    " LEFT JOIN labels l ON l.dataset_id = i.dataset_id AND l.split = i.split AND l.stem = i.stem"
+                    " WHERE i.dataset_id = ? AND i.split = ? ORDER BY i.filename", (dataset_id, current),
+                )]
+            return rows
 
     async def exists(self, dataset: str, split: str, filename: str) -> bool:
         _check(dataset, split, filename)
