@@ -88,7 +88,8 @@ class FilesystemImageStore(ImageStore):
         except (FileNotFoundError, NotADirectoryError):
             return []
         internal = fileio.INTERNAL_PREFIX
-        names = [n for n in names if n.lower().endswith(suffixes) and not n.startswith(internal)]
+        names = [n for n in names if (n.endswith(suffixes) or n.lower().endswith(suffixes))
+                 and not n.startswith(internal)]  # most names are lower case: no lower() for them
         names.sort()
         states = _label_states(f"{root}/labels/{current}", [f"{n.rpartition('.')[0]}.txt" for n in names])
         labelled = list(map(NONE.__ne__, states))
@@ -113,6 +114,7 @@ class FilesystemImageStore(ImageStore):
     async def count(self, dataset: str) -> dict[str, int]:
         root = self._layout.existing(dataset)
         return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
+
 
 BOXES, BACKGROUND, NONE = "boxes", "background", "none"
 # A label file this short is read to tell blank lines (a background) from a short box line;
