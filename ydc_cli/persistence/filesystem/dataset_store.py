@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
@@ -243,7 +243,7 @@ class FilesystemDatasetStore(DatasetStore):
         return counts
 
     @staticmethod
-    def _split_label_texts(path: Path, split: str) -> list[tuple[bytes, int]]:
+    def _split_label_texts(path: Path, split: str) -> Iterator[tuple[bytes, int]]:
         """The bytes of each label of ``split`` that images have, with how many images have it.
 
         Plain strings and one open folder: at 100,000 images the label reads are the cost.
@@ -252,15 +252,14 @@ class FilesystemDatasetStore(DatasetStore):
             with os.scandir(f"{path}/images/{split}") as entries:
                 names = [e.name for e in entries if e.is_file()]
         except (FileNotFoundError, NotADirectoryError):
-            return []
+            return
         suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
         images = Counter([f"{n.rpartition('.')[0]}.txt" for n in names
                           if n.lower().endswith(suffixes) and not n.startswith(fileio.INTERNAL_PREFIX)])
         try:
             folder_fd = os.open(f"{path}/labels/{split}", os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):
-            return []
-        texts = []
+            return
         try:
             present = set(os.listdir(folder_fd))
             for label_name, count in images.items():
@@ -278,10 +277,10 @@ class FilesystemDatasetStore(DatasetStore):
                     continue
                 finally:
                     os.close(file)
-                texts.append((chunks[0] if len(chunks) == 1 else b"".join(chunks), count))
+                yield chunks[0] if len(chunks) == 1 else b"".join(chunks), count
         finally:
             os.close(folder_fd)
-        return texts
+
 
 class ChangePlan:
     """Removals and moves worked out against the folder's listing, in original paths."""
