@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,26 @@ async def test_import_zip_missing_or_without_weights(stores, tmp_path):
 async def test_export_missing_raises_file_not_found(stores, tmp_path):
     with pytest.raises(FileNotFoundError):
         await stores.model.export_zip("nope", tmp_path)
+
+
+def _append_to_record(backend: str, root: str, value: int) -> None:
+    import asyncio
+
+    from tests.contract.conftest import make_stores
+
+    stores = make_stores(backend, Path(root))
+    try:
+        asyncio.run(stores.model.update_training_record("m", lambda r: {**r, "seen": [*r.get("seen", []), value]}))
+    finally:
+        stores.close()
+
+
+async def test_concurrent_record_updates_lose_nothing(stores, backend, store_root, weights):
+    import multiprocessing
+
+    await stores.model.save("m", weights)
+    await stores.model.save_training_record("m", {"config": {"epochs": 1}})
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.starmap(_append_to_record, [(backend, str(store_root), i) for i in range(8)])
+    record = await stores.model.get_training_record("m")
+    assert record["config"] == {"epochs": 1} and sorted(record["seen"]) == list(range(8))

@@ -176,7 +176,8 @@ def test_interrupted_training_leaves_the_registry_as_it_was(tmp_path, signum, co
     rest = process.stderr.read()
     assert process.wait(timeout=120) == code
     assert rest.strip().splitlines()[-1] == (f"Error: {'interrupted' if code == 130 else 'terminated'}, "
-                                             f"nothing changed")
+                                             f"nothing changed; a run that finished an epoch continues with "
+                                             f"`ydc train run shapes --resume`")
     listed = subprocess.run([*ydc, "--json", "models", "list"], env=env, capture_output=True, text=True)
     assert json.loads(listed.stdout) == []
     runs = subprocess.run([*ydc, "--json", "train", "runs"], env=env, capture_output=True, text=True)

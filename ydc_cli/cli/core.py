@@ -60,6 +60,11 @@ def signals_guarded() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def interrupt_hint(ctx: click.Context, hint: str) -> None:
+    """What to tell a user whose command is interrupted before its commit (``train run``: how to resume)."""
+    ctx.meta["ydc.interrupt_hint"] = hint
+
+
 class YdcGroup(TyperGroup):
     """The root group: the whole command runs with signals guarded, interrupts map to one line."""
 
@@ -72,9 +77,9 @@ class YdcGroup(TyperGroup):
             try:
                 result = super().invoke(ctx)
             except KeyboardInterrupt:
-                fail(settings_of(ctx), 130, "interrupted", "interrupted, nothing changed")
+                fail(settings_of(ctx), 130, "interrupted", "interrupted, nothing changed" + _hint(ctx))
             except Terminated:
-                fail(settings_of(ctx), 143, "terminated", "terminated, nothing changed")
+                fail(settings_of(ctx), 143, "terminated", "terminated, nothing changed" + _hint(ctx))
             finally:
                 if commits.deferred() and commits.committed():
                     status(settings_of(ctx), "Interrupted after the change was committed: the command finished")
@@ -133,6 +138,11 @@ def _stored_names(ctx: click.Context, kind: str) -> list[str]:
     except Exception:  # a half-typed command line or an unreadable store: no suggestions, never a traceback
         return []
     return [info.name for info in infos]
+
+
+def _hint(ctx: click.Context) -> str:
+    hint = ctx.meta.get("ydc.interrupt_hint")
+    return f"; {hint}" if hint else ""
 
 
 class YdcCommand(TyperCommand):

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from ydc_cli.cli import output
+from ydc_cli.cli.core import interrupt_hint
 from ydc_cli.cli.runner import run, settings_of
 
 app = typer.Typer(help="Train detectors on datasets with ultralytics.", no_args_is_help=True)
@@ -54,6 +55,7 @@ def run_training(
 
     settings = settings_of(ctx)
     backend = settings.backend.value
+    interrupt_hint(ctx, f"a run that finished an epoch continues with `ydc train run {dataset} --resume`")
     given = {key: value for key, value in (("model", model), ("epochs", epochs), ("imgsz", imgsz), ("batch", batch),
                                            ("device", device), ("patience", patience))
              if _given(ctx, key)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,22 @@ class ModelStore(ABC):
         target = (await self.load(name)).parent / TRAINING_RECORD
         atomic_write(target, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"), commit=True)
         return target
+
+    async def update_training_record(self, name: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+                                     ) -> dict[str, Any]:
+        """Read the record (``{}`` when there is none), apply ``change`` and store the result, under a lock
+        held on ``training.json.lock`` beside it: two processes adding to one record lose nothing.
+
+        Raises:
+            FileNotFoundError: no such model.
+        """
+        from ydc_cli.persistence.fileio import FileLock
+
+        folder = (await self.load(name)).parent
+        with FileLock(folder / (TRAINING_RECORD + ".lock")):
+            record = change(await self.get_training_record(name) or {})
+            await self.save_training_record(name, record)
+        return record
 
     async def get_training_record(self, name: str) -> dict[str, Any] | None:
         """The stored training record of a model, or None when it was not trained by ydc."""

@@ -113,13 +113,12 @@ async def validate_model(
     validation = ModelValidation(model.name, dataset, split, info.num_images[split], result.instances,
                                  result.precision, result.recall, result.map50, result.map50_95, result.classes,
                                  time.time())
-    record = await stores.model.get_training_record(name) or {}
     entry = {"dataset": dataset, "split": split, "images": validation.images, "instances": validation.instances,
              "precision": validation.precision, "recall": validation.recall, "map50": validation.map50,
              "map50_95": validation.map50_95, "validated_at": validation.validated_at,
              "classes": [vars(c) for c in result.classes]}
-    record["validations"] = [*record.get("validations", []), entry]
-    await stores.model.save_training_record(name, record)
+    await stores.model.update_training_record(
+        name, lambda record: {**record, "validations": [*record.get("validations", []), entry]})
     return validation
 
 
