@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain.errors import InvalidImageError
-from ydc_cli.persistence.models import ImageInfo, ImageRow
+from ydc_cli.persistence.models import NO_LABEL, ImageInfo, ImageRow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,7 +72,7 @@ class ImageStore(ABC):
             NotFoundError: no such dataset.
         """
         return [ImageRow(i.filename, i.split, str(i.path), i.size_bytes if sizes else None, i.has_labels,
-                         None if i.has_labels else "none")
+                         None if i.has_labels else NO_LABEL)
                 for i in await self.list(dataset, split)]
 
     @abstractmethod

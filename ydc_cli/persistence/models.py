@@ -47,6 +47,10 @@ class ImageInfo:
     has_labels: bool = False
 
 
+# ImageRow.labels: a label file with boxes, an empty one (a confirmed background), no label file.
+BOXES, BACKGROUND, NO_LABEL = "boxes", "background", "none"
+
+
 class ImageRow(NamedTuple):
     """One line of an image listing: ``list()``'s facts, with the path as text.
 

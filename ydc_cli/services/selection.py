@@ -18,9 +18,7 @@ from ydc_cli.domain.errors import ConflictError, NotFoundError, UsageError
 from ydc_cli.domain.names import printable
 from ydc_cli.persistence import DatasetInfo, Stores
 from ydc_cli.persistence.dataset_store import readable_class_ids
-from ydc_cli.persistence.models import ImageRow
-
-BOXES, BACKGROUND, NONE = "boxes", "background", "none"
+from ydc_cli.persistence.models import BACKGROUND, BOXES, NO_LABEL, ImageRow
 
 
 @dataclass(frozen=True)
@@ -64,9 +62,9 @@ async def select_images(stores: Stores, dataset: str, selection: Selection, *, s
                         ) -> list[ImageRow]:
     """The dataset's images that ``selection`` takes, as listing rows in listing order.
 
-    Every row's ``labels`` is filled in. Without a filter this is one
-    ``list_rows`` call (100,000 images in well under a second); ``classes``
-    adds one read of every label of the split.
+    Every row's ``labels`` is filled in. Without ``classes`` this is one
+    ``list_rows`` call, which both backends answer without reading a label;
+    ``classes`` adds one read of every label of the split.
 
     Raises:
         NotFoundError: no such dataset or class.
@@ -80,13 +78,13 @@ async def select_images(stores: Stores, dataset: str, selection: Selection, *, s
     if wanted or unknown:
         holding, states = await _read_labels(stores, dataset, selection.split, wanted)
         if unknown:
-            rows = [row if row.labels is not None else row._replace(labels=states.get(_label_key(row), NONE))
+            rows = [row if row.labels is not None else row._replace(labels=states.get(_label_key(row), NO_LABEL))
                     for row in rows]
     if not selection.filtered:
         return rows
     taken = {BACKGROUND} if selection.background else set()
     if selection.unlabeled:
-        taken.add(NONE)
+        taken.add(NO_LABEL)
     return [row for row in rows if row.labels in taken or (row.labels == BOXES and _label_key(row) in holding)]
 
 

@@ -14,7 +14,7 @@ from ydc_cli.persistence import fileio
 from ydc_cli.persistence.bulk import gc_paused
 from ydc_cli.persistence.filesystem.layout import Layout, image_names
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
-from ydc_cli.persistence.models import ImageInfo, ImageRow
+from ydc_cli.persistence.models import BACKGROUND, BOXES, NO_LABEL, ImageInfo, ImageRow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -92,7 +92,7 @@ class FilesystemImageStore(ImageStore):
                  and not n.startswith(internal)]  # most names are lower case: no lower() for them
         names.sort()
         states = _label_states(f"{root}/labels/{current}", [f"{n.rpartition('.')[0]}.txt" for n in names])
-        labelled = list(map(NONE.__ne__, states))
+        labelled = list(map(NO_LABEL.__ne__, states))
         if sizes:
             size_list = []
             for name in names:
@@ -116,7 +116,6 @@ class FilesystemImageStore(ImageStore):
         return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
 
 
-BOXES, BACKGROUND, NONE = "boxes", "background", "none"
 # A label file this short is read to tell blank lines (a background) from a short box line;
 # a longer one is taken to hold boxes unread: every box line written with a decimal per
 # coordinate ("0 0.5 0.5 0.2 0.3") is longer, and no YOLO tool pads an empty label to this size.
@@ -132,7 +131,7 @@ def _label_states(folder: str, label_names: list[str]) -> list[str]:
     try:
         folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except (FileNotFoundError, NotADirectoryError):
-        return [NONE] * len(label_names)
+        return [NO_LABEL] * len(label_names)
     try:
         present = set(os.listdir(folder_fd))  # every name, unfiltered: only "<stem>.txt" is ever looked up
         stat = os.stat
@@ -140,7 +139,7 @@ def _label_states(folder: str, label_names: list[str]) -> list[str]:
             found = [stat(n, dir_fd=folder_fd).st_size if n in present else -1 for n in label_names]
         except OSError:  # a label removed since the listing: the same, one file at a time
             found = [_size_or_missing(folder_fd, n) if n in present else -1 for n in label_names]
-        return [NONE if size < 0 else BOXES if size >= SHORT_LABEL else BACKGROUND if size == 0
+        return [NO_LABEL if size < 0 else BOXES if size >= SHORT_LABEL else BACKGROUND if size == 0
                 else _short_label_state(folder_fd, name) for name, size in zip(label_names, found, strict=True)]
     finally:
         os.close(folder_fd)
@@ -158,7 +157,7 @@ def _short_label_state(folder_fd: int, name: str) -> str:
     try:
         file = os.open(name, os.O_RDONLY, dir_fd=folder_fd)
     except OSError:
-        return NONE
+        return NO_LABEL
     try:
         data = os.read(file, SHORT_LABEL)
     finally:
