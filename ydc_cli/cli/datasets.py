@@ -50,7 +50,7 @@ def create(
     if settings.json:
         output.emit_json(info)
     else:
-        output.status(settings, f"Created dataset {info.name} with {len(info.classes)} classes")
+        output.status(settings, f"Created dataset {info.name} with {output.plural(len(info.classes), 'class')}")
 
 
 @app.command("list")
@@ -118,6 +118,25 @@ def delete(
         output.status(settings, f"Deleted dataset {name}")
 
 
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Dataset name now.")],
+    new: Annotated[str, typer.Argument(help="New name.")],
+) -> None:
+    """Rename a dataset; models registered on it follow the new name."""
+    from ydc_cli.services.renaming import rename_dataset
+
+    settings = settings_of(ctx)
+    report = run(ctx, lambda stores: rename_dataset(stores, old, new))
+    if settings.json:
+        output.emit_json({"dataset": report.dataset, "old_name": report.old_name, "models": report.models})
+        return
+    output.status(settings, f"Renamed dataset {old} to {new}" + (
+        f"; {output.plural(len(report.models), 'model')} now name it: {', '.join(report.models)}"
+        if report.models else ""))
+
+
 @app.command("import")
 def import_dataset(
     ctx: typer.Context,
@@ -132,15 +151,16 @@ def import_dataset(
     settings = settings_of(ctx)
 
     async def go(stores):
-        with output.progress(settings, f"Importing {path.name}", lambda: count_files(path)) as advance:
+        with output.progress(settings, f"Importing {name or path.name}", lambda: count_files(path)) as advance:
             return await import_path(stores, path, name, advance)
 
     report = run(ctx, go)
     if settings.json:
         output.emit_json(report)
         return
-    output.status(settings, f"Imported {report.dataset.name}: {report.images} images, {report.labeled} labeled, "
-                            f"{report.backgrounds} backgrounds, {len(report.skipped)} skipped")
+    output.status(settings, f"Imported {report.dataset.name}: {output.plural(report.images, 'image')}, "
+                            f"{report.labeled} labeled, {output.plural(report.backgrounds, 'background')}, "
+                            f"{len(report.skipped)} skipped")
     for skipped_path, reason in report.skipped:
         output.status(settings, f"  skipped {skipped_path}: {reason}")
 
@@ -182,6 +202,8 @@ def classes(
     remap_to: Annotated[str | None, typer.Option("--remap-to", help="Give removed classes' boxes to this class "
                                                                    "instead of dropping them.")] = None,
     reorder: Annotated[str | None, typer.Option("--reorder", help="New order of all classes: a,b,c.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before dropping the boxes of a removed "
+                                                          "class (--remove without --remap-to).")] = False,
 ) -> None:
     """Show or change the class list; every label is rewritten with it, all or nothing."""
     from ydc_cli.services.classes import change_classes
@@ -189,15 +211,24 @@ def classes(
     settings = settings_of(ctx)
     renames = _key_values(settings, rename, "--rename", "OLD=NEW")
     order = _comma_list(reorder) if reorder is not None else None
-    result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames, remove or [], remap_to, order))
+
+    def confirm_drop(change) -> None:
+        output.confirm(settings, f"Removing {', '.join(remove or [])} drops "
+                                 f"{output.plural(change.dropped_boxes, 'box')} from "
+                                 f"{output.plural(change.dropped_images, 'image')} of {name}. Go ahead?", yes)
+
+    result = run(ctx, lambda stores: change_classes(stores, name, add or [], renames, remove or [], remap_to, order,
+                                                    confirm_drop))
     if settings.json:
         output.emit_json({"dataset": name, "classes": result.classes, "remapped_boxes": result.remapped_boxes,
-                          "dropped_boxes": result.dropped_boxes, "rewritten_labels": result.rewritten_labels})
+                          "dropped_boxes": result.dropped_boxes, "dropped_images": result.dropped_images,
+                          "rewritten_labels": result.rewritten_labels})
         return
     output.table(None, ["id", "class"], list(enumerate(result.classes)))
     if result.rewritten_labels:
-        output.status(settings, f"Rewrote {result.rewritten_labels} label file(s): {result.remapped_boxes} box(es) "
-                                f"renumbered, {result.dropped_boxes} dropped")
+        output.status(settings, f"Rewrote {output.plural(result.rewritten_labels, 'label file')}: "
+                                f"{output.plural(result.remapped_boxes, 'box')} renumbered, "
+                                f"{result.dropped_boxes} dropped")
 
 
 @app.command("prompts")
@@ -246,8 +277,8 @@ def split(
         return
     output.table(None, ["split", "before", "after"],
                  [(s, report.before[s], report.after[s]) for s in ("train", "val", "test")])
-    output.status(settings, f"Moved {report.moved} image(s)" + (f"; kept {', '.join(report.kept)}" if report.kept
-                                                                 else ""))
+    output.status(settings, f"Moved {output.plural(report.moved, 'image')}"
+                            + (f"; kept {', '.join(report.kept)}" if report.kept else ""))
 
 
 @app.command("validate")
@@ -277,12 +308,13 @@ def validate(
             output.table(None, ["split", "file", "line", "severity", "code", "message"], [
                 (f.split, f.file, f.line or "", f.severity, f.code, f.message) for f in report.findings])
         backgrounds = report.backgrounds_missing_label + report.backgrounds_empty_label
-        summary = (f"{report.images} images, {report.labels} label files: {report.errors} error(s), "
-                   f"{report.warnings} warning(s); {backgrounds} background(s) "
-                   f"({report.backgrounds_missing_label} without a label file, "
+        plural = output.plural
+        summary = (f"{plural(report.images, 'image')}, {plural(report.labels, 'label file')}: "
+                   f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}; "
+                   f"{plural(backgrounds, 'background')} ({report.backgrounds_missing_label} without a label file, "
                    f"{report.backgrounds_empty_label} with an empty one)")
         if report.fixed_labels:
-            summary += f"; fixed {report.fixed_labels} label file(s)"
+            summary += f"; fixed {plural(report.fixed_labels, 'label file')}"
         output.status(settings, summary)
     if report.errors:
         raise typer.Exit(1)
@@ -319,7 +351,7 @@ def copy(
         output.emit_json(info)
     else:
         output.status(settings, f"Copied {name} to {info.name} on the {to_backend.value} backend "
-                                f"({sum(info.num_images.values())} images)")
+                                f"({output.plural(sum(info.num_images.values()), 'image')})")
 
 
 @app.command("merge")
@@ -348,7 +380,9 @@ def merge(
     output.fields(_info_rows(report.dataset))
     for source, split, old, new in report.renamed:
         output.status(settings, f"renamed {source}/{split}/{old} -> {new}")
-    output.status(settings, f"Merged {len(sources)} datasets into {into} ({len(report.renamed)} renamed)")
+    output.status(settings, f"Merged {output.plural(len(sources), 'dataset')} into {into} "
+                            f"({len(report.renamed)} renamed)")
+
 
 @app.command("subset")
 def subset(

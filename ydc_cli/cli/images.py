@@ -35,7 +35,8 @@ def add(
         output.emit_json(infos)
     else:
         labeled = sum(1 for i in infos if i.has_labels)
-        output.status(settings, f"Added {len(infos)} images to {dataset}/{split} ({labeled} with labels)")
+        output.status(settings, f"Added {output.plural(len(infos), 'image')} to {dataset}/{split} "
+                                f"({labeled} with labels)")
 
 
 @app.command("list")
@@ -145,12 +146,13 @@ def remove(
 
     settings = settings_of(ctx)
     run(ctx, lambda stores: require_images(stores, dataset, split, filenames))
-    output.confirm(settings, f"Remove {len(filenames)} image(s) and their labels from {dataset}/{split}?", yes)
+    output.confirm(settings, f"Remove {output.plural(len(filenames), 'image')} and their labels from "
+                             f"{dataset}/{split}?", yes)
     removed = run(ctx, lambda stores: remove_images(stores, dataset, split, filenames))
     if settings.json:
         output.emit_json({"removed": removed, "split": split})
     else:
-        output.status(settings, f"Removed {len(removed)} image(s) from {dataset}/{split}")
+        output.status(settings, f"Removed {output.plural(len(removed), 'image')} from {dataset}/{split}")
 
 
 @app.command("move")
@@ -169,4 +171,4 @@ def move(
     if settings.json:
         output.emit_json({"moved": filenames, "from": from_split, "to": to_split})
     else:
-        output.status(settings, f"Moved {moved} image(s) from {from_split} to {to_split}")
+        output.status(settings, f"Moved {output.plural(moved, 'image')} from {from_split} to {to_split}")

@@ -42,7 +42,8 @@ def set_(
     dataset: DatasetArg,
     split: SplitArg,
     filename: FileArg,
-    box: Annotated[list[str] | None, typer.Option("--box", "-b", help='One box, "CLASS X Y W H" (repeatable).')]
+    box: Annotated[list[str] | None, typer.Option("--box", "-b", help='One box, "CLASS X Y W H" (repeatable); '
+                                                                      'CLASS is an id or a class name.')]
     = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="A YOLO label file to take the boxes from.")]
     = None,
@@ -58,7 +59,7 @@ def set_(
     if settings.json:
         output.emit_json(annotations)
     else:
-        output.status(settings, f"Set {len(annotations)} box(es) on {dataset}/{split}/{filename}")
+        output.status(settings, f"Set {output.plural(len(annotations), 'box')} on {dataset}/{split}/{filename}")
 
 
 @app.command("clear")

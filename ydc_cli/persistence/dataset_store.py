@@ -238,6 +238,27 @@ class DatasetStore(ABC):
             InvalidLabelError: a new annotation is invalid.
         """
 
+    async def rename(self, name: str, new_name: str) -> DatasetInfo:
+        """Give a dataset a new name, keeping its images, labels, classes and prompts.
+
+        This default copies the dataset under the new name and then deletes the old one;
+        backends override it with a single atomic step.
+
+        Raises:
+            FileNotFoundError: no such dataset.
+            ConflictError: ``new_name`` exists.
+            InvalidNameError: ``new_name`` is not a valid name.
+        """
+        from ydc_cli.domain.errors import NotFoundError
+
+        info = await self.get(name)
+        if info is None:
+            raise NotFoundError(f"no such dataset ({name})")
+        copied = await self.create_with_samples(new_name, info.classes, self.iter_samples(name),
+                                                await self.get_prompts(name))
+        await self.delete(name)
+        return copied
+
     async def export_zip(self, name: str, output_path: Path) -> Path:
         """Write ``<output_path>/<name>.zip`` (a YOLO folder), creating the folder.
 

@@ -14,7 +14,7 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import validate_classes
-from ydc_cli.persistence import faults, fileio
+from ydc_cli.persistence import commits, faults, fileio
 from ydc_cli.persistence.dataset_store import ClassCounts, DatasetStore
 from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.filesystem.layout import (
@@ -83,6 +83,33 @@ class FilesystemDatasetStore(DatasetStore):
             fileio.remove_tree(path)
         return True
 
+    async def rename(self, name: str, new_name: str) -> DatasetInfo:
+        """One rename of the folder (the commit point), then data.yaml's ``path`` names the new folder.
+
+        A crash between the two leaves data.yaml's ``path`` naming the old folder; ydc never
+        reads that key (training writes its own data.yaml) and the next class change rewrites it.
+        """
+        source = self._layout.existing(name)
+        target = self._layout.dataset_dir(new_name)
+        with lock_for(source):
+            recover(source)
+            if target.exists() or os.path.lexists(target):
+                raise ConflictError(f"dataset already exists ({new_name})")
+            with fileio.storage_errors(target):
+                try:
+                    with commits.point():
+                        os.rename(source, target)  # refused over a non-empty folder: a racing create loses
+                except OSError as exc:
+                    if target.exists():
+                        raise ConflictError(f"dataset already exists ({new_name})") from exc
+                    raise
+                fileio.fsync_dir(self.base_path)
+        with lock_for(target):
+            _write_data_yaml(target, read_classes(target))
+        info = await self.get(new_name)
+        assert info is not None
+        return info
+
     async def update_classes(self, name: str, classes: list[str]) -> None:
         path = self._layout.existing(name)
         classes = validate_classes(classes)
@@ -141,7 +168,8 @@ class FilesystemDatasetStore(DatasetStore):
                 fileio.fsync_dir(folder)
             faults.point("dataset-staged")
             try:
-                os.rename(stage / journal.FILES, target)
+                with commits.point():
+                    os.rename(stage / journal.FILES, target)
             except OSError as exc:
                 if target.exists():
                     raise ConflictError(f"dataset already exists ({name})") from exc
@@ -397,7 +425,7 @@ def _data_yaml_with(path: Path, classes: list[str]) -> bytes:
 
 
 def _write_data_yaml(path: Path, classes: list[str]) -> None:
-    fileio.atomic_write(path / "data.yaml", _data_yaml_with(path, classes))
+    fileio.atomic_write(path / "data.yaml", _data_yaml_with(path, classes), commit=True)
 
 
 def _read_prompts(path: Path) -> dict[int, list[str]]:
@@ -411,8 +439,6 @@ def _read_prompts(path: Path) -> dict[int, list[str]]:
 
 def _write_prompts(path: Path, prompts: dict[int, list[str]]) -> None:
     if prompts:
-        fileio.atomic_write(path / "prompts.yaml", dump_yaml(prompts))
+        fileio.atomic_write(path / "prompts.yaml", dump_yaml(prompts), commit=True)
     else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path / "prompts.yaml")
-            fileio.fsync_dir(path)
+        fileio.remove_file(path / "prompts.yaml")

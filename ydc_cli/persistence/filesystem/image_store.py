@@ -35,7 +35,7 @@ class FilesystemImageStore(ImageStore):
         header = read_header(data, f"{split}/{filename}")
         with fileio.storage_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-        fileio.atomic_write(path, data)
+        fileio.atomic_write(path, data, commit=True)
         label = self._layout.label_path(root, split, filename)
         return ImageInfo(filename, split, path, header.width, header.height, len(data), label.exists())
 

@@ -67,6 +67,18 @@ class SqliteDatasetStore(DatasetStore):
         with self._sql.write() as conn:
             return conn.execute("DELETE FROM datasets WHERE name = ?", (name,)).rowcount > 0
 
+    async def rename(self, name: str, new_name: str) -> DatasetInfo:
+        validate_dataset_name(new_name)
+        with self._sql.write() as conn:
+            dataset_id = self._sql.dataset_id(name)
+            if self._sql.find_dataset_id(new_name) is not None:
+                raise ConflictError(f"dataset already exists ({new_name})")
+            conn.execute("UPDATE datasets SET name = ? WHERE id = ?", (new_name, dataset_id))
+            self._sql.touch(dataset_id)
+        info = await self.get(new_name)
+        assert info is not None
+        return info
+
     async def update_classes(self, name: str, classes: list[str]) -> None:
         validate_dataset_name(name)
         classes = validate_classes(classes)
