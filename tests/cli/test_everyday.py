@@ -89,7 +89,7 @@ def test_labels_set_takes_class_names(ydc, tmp_path):
     assert [b["class_id"] for b in json.loads(result.stdout)] == [0, 1, 1]
     unknown = ydc("labels", "set", "street", "train", "a.jpg", "--box", "bus 0.5 0.5 0.2 0.2")
     assert unknown.exit_code == 3
-    assert unknown.stderr == "Error: no such class (bus); the classes are traffic light, car\n"
+    assert unknown.stderr == "Error: no such class (bus): the classes are traffic light, car\n"
     assert len(json.loads(ydc("--json", "labels", "show", "street", "train", "a.jpg").stdout)) == 3
 
 

@@ -7,8 +7,9 @@ backend); both backends refuse the same names so data moves freely between them.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
-from ydc_cli.domain.errors import InvalidNameError
+from ydc_cli.domain.errors import InvalidNameError, NotFoundError
 
 MAX_NAME_BYTES = 255
 # Names Windows refuses as file names; refusing them keeps exported archives portable.
@@ -107,3 +108,21 @@ def validate_classes(classes: list[str]) -> list[str]:
             raise InvalidNameError(f"class name appears twice ({printable(name)})")
         seen.add(name)
     return list(classes)
+
+
+def class_id(classes: Sequence[str], item: str) -> int:
+    """The id of one class typed by a user: a class name, or a class id (a name wins).
+
+    Raises:
+        NotFoundError: the dataset has no such class.
+    """
+    if item in classes:
+        return classes.index(item)
+    if item.strip().isdigit() and int(item) < len(classes):
+        return int(item)
+    raise NotFoundError(f"no such class ({printable(item)}): the classes are {', '.join(classes) or 'none'}")
+
+
+def class_ids(classes: Sequence[str], wanted: Sequence[str]) -> set[int]:
+    """The ids of ``wanted`` classes, each a class name or a class id (see :func:`class_id`)."""
+    return {class_id(classes, item) for item in wanted}

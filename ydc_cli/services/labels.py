@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
 from ydc_cli.domain.labels import parse_line, parse_text
-from ydc_cli.domain.names import printable
+from ydc_cli.domain.names import class_id
 from ydc_cli.persistence import Annotation, Stores
 from ydc_cli.persistence.samples import to_annotations
 
@@ -41,10 +41,7 @@ def with_class_id(text: str, classes: list[str]) -> str:
     parts = text.strip().rsplit(None, 4)
     if len(parts) != 5:
         return text
-    name = parts[0]
-    if name not in classes:
-        raise NotFoundError(f"no such class ({printable(name)}); the classes are {', '.join(classes) or 'none'}")
-    return " ".join([str(classes.index(name)), *parts[1:]])
+    return " ".join([str(class_id(classes, parts[0])), *parts[1:]])
 
 
 async def set_labels(

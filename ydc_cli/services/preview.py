@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidImageError, InvalidInputError, InvalidLabelError, NotFoundError
 from ydc_cli.domain.labels import parse_line
-from ydc_cli.domain.names import printable
+from ydc_cli.domain.names import class_ids
 from ydc_cli.persistence import Annotation, Stores
 
 if TYPE_CHECKING:
@@ -52,22 +52,6 @@ class Preview:
     images: list[PreviewImage] = field(default_factory=list)
     matched: int = 0
 
-
-def class_ids(classes: Sequence[str], wanted: Sequence[str]) -> set[int]:
-    """The ids of ``wanted`` classes, each a class name or a class id (a name wins).
-
-    Raises:
-        NotFoundError: the dataset has no such class.
-    """
-    ids = set()
-    for item in wanted:
-        if item in classes:
-            ids.add(classes.index(item))
-        elif item.strip().isdigit() and int(item) < len(classes):
-            ids.add(int(item))
-        else:
-            raise NotFoundError(f"no such class ({printable(item)}): the classes are {', '.join(classes) or 'none'}")
-    return ids
 
 
 def tile_size(count: int) -> int:

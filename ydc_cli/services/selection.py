@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError, UsageError
-from ydc_cli.domain.names import printable
+from ydc_cli.domain.names import class_ids
 from ydc_cli.persistence import DatasetInfo, Stores
 from ydc_cli.persistence.dataset_store import readable_class_ids
 from ydc_cli.persistence.models import BACKGROUND, BOXES, NO_LABEL, ImageRow
@@ -40,22 +40,6 @@ class Selection:
     def filtered(self) -> bool:
         return self.unlabeled or self.background or bool(self.classes)
 
-
-def class_ids(classes: Sequence[str], wanted: Sequence[str]) -> set[int]:
-    """The ids of ``wanted`` classes, each a class name or a class id (a name wins).
-
-    Raises:
-        NotFoundError: the dataset has no such class.
-    """
-    ids = set()
-    for item in wanted:
-        if item in classes:
-            ids.add(classes.index(item))
-        elif item.strip().isdigit() and int(item) < len(classes):
-            ids.add(int(item))
-        else:
-            raise NotFoundError(f"no such class ({printable(item)}): the classes are {', '.join(classes) or 'none'}")
-    return ids
 
 
 async def select_images(stores: Stores, dataset: str, selection: Selection, *, sizes: bool = False
