@@ -258,10 +258,15 @@ def test_import_folder_reads_data_yaml_paths(ydc, tmp_path):
     config = tmp_path / "config"
     config.mkdir()
     (config / "data.yaml").write_text(f"path: {root}\ntrain: train/images\nval: valid/images\nnames: {{0: a}}\n")
-    result = ydc("--json", "datasets", "import", config, "--name", "rf")
+    refused = ydc("datasets", "import", config, "--name", "rf")
+    assert refused.exit_code == 5 and refused.stderr == (
+        f"Error: data.yaml's path: leads outside the folder given, to {root}: ydc reads the folder you name "
+        "(--follow-path reads it as ultralytics does)\n")
+    result = ydc("--json", "datasets", "import", config, "--name", "rf", "--follow-path")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["dataset"]["num_images"] == {"train": 1, "val": 1, "test": 0}
+    assert (report["format"], report["root"]) == ("yolo", str(root))
     assert sorted(reason for _, reason in report["skipped"]) == ["not an image file type"] * 2
 
 

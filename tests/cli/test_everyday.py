@@ -114,8 +114,9 @@ def test_import_of_a_flat_folder_says_what_imports(ydc, tmp_path):
     result = ydc("datasets", "import", flat)
     assert result.exit_code == 5
     line = result.stderr.strip()
-    assert "\n" not in line and "no data.yaml, but 1 image file at the top" in line
-    assert f"`ydc images add NAME {flat}`" in line and "ydc imports a YOLO folder" in line and "COCO JSON" in line
+    assert "\n" not in line and "no data.yaml or annotation files, but 1 image file at the top" in line
+    assert f"`ydc images add NAME {flat}`" in line and "ydc imports dataset zip (" in line
+    assert "; YOLO (a folder with data.yaml" in line and "; COCO (" in line
 
 
 @pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
@@ -140,7 +141,8 @@ def test_rename(backend, tmp_path):
         import yaml
 
         folder = tmp_path / "data" / "datasets" / "new"
-        assert yaml.safe_load((folder / "data.yaml").read_text())["path"] == str(folder)
+        written = yaml.safe_load((folder / "data.yaml").read_text())
+        assert "path" not in written and written["val"] == "images/val"  # relative: the folder can move
         assert not (tmp_path / "data" / "datasets" / "old").exists()
     for args, code, line in ((("new", "taken"), 4, "Error: dataset already exists (taken)"),
                              (("gone", "x"), 3, "Error: no such dataset (gone)"),

@@ -28,7 +28,7 @@ async def test_layout_on_disk(fs, tmp_path):
     await fs.dataset.add_samples("pets", [sample("a.jpg", "train", 1, [box(1, 1 / 3, 0.5, 0.25, 0.5)])])
     root = tmp_path / "datasets" / "pets"
     data = yaml.safe_load((root / "data.yaml").read_text())
-    assert data == {"path": str(root), "train": "images/train", "val": "images/val", "test": "images/test",
+    assert data == {"train": "images/train", "val": "images/val", "test": "images/test",
                     "nc": 3, "names": {0: "cat", 1: "yes", 2: "null"}}
     assert yaml.safe_load((root / "prompts.yaml").read_text()) == {0: ["a cat"]}
     assert (root / "labels" / "train" / "a.txt").read_text() == "1 0.333333 0.500000 0.250000 0.500000\n"

@@ -8,8 +8,9 @@ import pytest
 
 from tests.contract.conftest import make_stores
 from tests.helpers import box, jpeg, sample
+from ydc_cli.formats.base import split_named
 from ydc_cli.persistence import Annotation
-from ydc_cli.services.coco import export_coco, split_of
+from ydc_cli.services.exporting import export_dataset
 from ydc_cli.services.importing import import_path
 
 
@@ -26,7 +27,7 @@ async def test_round_trip(stores, tmp_path):
         sample("a.jpg", "train", 1, [box(0, 0.5, 0.5, 0.25, 0.5), box(1, 0.25, 0.25, 0.125, 0.25)]),
         sample("b.jpg", "val", 2, []),
     ])
-    folder = await export_coco(stores, "d", tmp_path / "out")
+    folder = await export_dataset(stores, "d", tmp_path / "out", "coco")
     train = json.loads((folder / "annotations" / "instances_train.json").read_text())
     assert train["categories"] == [{"id": 1, "name": "cat", "supercategory": ""},
                                    {"id": 2, "name": "dog", "supercategory": ""}]
@@ -68,7 +69,8 @@ async def test_categories_map_by_name_to_contiguous_ids(stores, tmp_path):
 
 
 def test_split_from_file_name(tmp_path):
-    assert split_of(tmp_path / "instances_train2017.json") == "train"
-    assert split_of(tmp_path / "instances_val2017.json") == "val"
-    assert split_of(tmp_path / "valid.json") == "val"
-    assert split_of(tmp_path / "annotations.json") == "train"
+    assert split_named("instances_train2017") == "train"
+    assert split_named("instances_val2017") == "val"
+    assert split_named("valid") == "val"
+    assert split_named("person_keypoints_validation") == "val"
+    assert split_named("annotations") is None

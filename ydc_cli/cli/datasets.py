@@ -137,30 +137,47 @@ def rename(
         if report.models else ""))
 
 
+def _format_names(writing: bool = False) -> str:
+    from ydc_cli import formats
+
+    return ", ".join(f.name for f in (formats.writers() if writing else formats.readers()))
+
+
 @app.command("import")
 def import_dataset(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A dataset zip, a YOLO folder with a data.yaml, or COCO JSON "
-                                             "(a file, or a folder with annotations/*.json).")],
+    path: Annotated[Path, typer.Argument(help="A dataset file or folder in any format `--format` names; the "
+                                             "format is detected.")],
     name: Annotated[str | None, typer.Option("--name", "-n", help="Dataset name (default: the file or folder name).")]
     = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Read as this format instead of detecting it: "
+                                                                   f"{_format_names()}.")] = None,
+    follow_path: Annotated[bool, typer.Option("--follow-path", help="Follow data.yaml's path: and split entries "
+                                                                   "out of the folder given, as ultralytics does.")]
+    = False,
 ) -> None:
-    """Import a zip, a YOLO folder or COCO JSON as a new dataset, all or nothing."""
-    from ydc_cli.services.importing import count_files, import_path
+    """Import a dataset as it is: the format is detected and named; all or nothing."""
+    from ydc_cli.services.importing import open_import, store_import
 
     settings = settings_of(ctx)
 
     async def go(stores):
-        with output.progress(settings, f"Importing {name or path.name}", lambda: count_files(path)) as advance:
-            return await import_path(stores, path, name, advance)
+        chosen, reading = open_import(path, fmt, follow_path)
+        with output.progress(settings, f"Importing {name or path.name}", reading.count) as advance:
+            return await store_import(stores, chosen, reading, path, name, advance)
 
     report = run(ctx, go)
     if settings.json:
         output.emit_json(report)
         return
-    output.status(settings, f"Imported {report.dataset.name}: {output.plural(report.images, 'image')}, "
-                            f"{report.labeled} labeled, {output.plural(report.backgrounds, 'background')}, "
-                            f"{len(report.skipped)} skipped")
+    from ydc_cli import formats
+
+    title = formats.get(report.format).title
+    output.status(settings, f"Imported {report.dataset.name} from {title} at {report.root}: "
+                            f"{output.plural(report.images, 'image')}, {report.labeled} labeled, "
+                            f"{output.plural(report.backgrounds, 'background')}, {len(report.skipped)} skipped")
+    for note in report.notes:
+        output.status(settings, f"  note: {note}")
     for skipped_path, reason in report.skipped:
         output.status(settings, f"  skipped {skipped_path}: {reason}")
 
@@ -170,24 +187,26 @@ def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
     output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into.")] = Path("."),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="zip, yolo or coco.")] = "zip",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{_format_names(writing=True)}.")] = "zip",
 ) -> None:
-    """Export a dataset as a zip, a YOLO folder, or a COCO folder (a JSON per split)."""
+    """Export a dataset as a zip, a YOLO folder, or another format's folder (NAME-FORMAT/)."""
+    from ydc_cli import formats
     from ydc_cli.services.exporting import export_dataset
 
     settings = settings_of(ctx)
-    if fmt not in ("zip", "yolo", "coco"):
-        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use zip, yolo or coco")
+    writers = [f.name for f in formats.writers()]
+    if fmt.lower() not in writers:
+        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use {', '.join(writers)}")
 
     async def go(stores):
         info_ = await stores.dataset.get(name)
         total = sum(info_.num_images.values()) if info_ else None
         with output.progress(settings, f"Exporting {name}", total) as advance:
-            return await export_dataset(stores, name, output_dir, fmt, advance)
+            return await export_dataset(stores, name, output_dir, fmt.lower(), advance)
 
     written = run(ctx, go)
     if settings.json:
-        output.emit_json({"dataset": name, "format": fmt, "path": written})
+        output.emit_json({"dataset": name, "format": fmt.lower(), "path": written})
     else:
         typer.echo(str(written))
 

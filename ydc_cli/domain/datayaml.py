@@ -42,10 +42,10 @@ def stem_of(filename: str) -> str:
     return filename.rsplit(".", 1)[0] if "." in filename else filename
 
 
-def build(path: str, classes: list[str]) -> dict[str, Any]:
-    """The data.yaml mapping ydc writes for a dataset stored at ``path``."""
+def build(classes: list[str]) -> dict[str, Any]:
+    """The data.yaml mapping ydc writes: split folders relative to the file (no ``path``, so the
+    folder can be moved; ultralytics resolves the splits against the YAML's folder)."""
     return {
-        "path": path,
         "train": "images/train",
         "val": "images/val",
         "test": "images/test",

@@ -176,7 +176,7 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
-    yaml_data = {k: v for k, v in datayaml.build("", info.classes).items() if k != "path"}
+    yaml_data = datayaml.build(info.classes)
     with fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream:
         archive = ZipStream(stream)
         # (name, bytes, compress) go to a helper thread that checksums and writes them while the next are read.

@@ -13,9 +13,9 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.domain.labels import parse_text
+from ydc_cli.formats.yolo import label_path
 from ydc_cli.persistence import Annotation, DatasetChanges, ImageInfo, Sample, Stores
 from ydc_cli.persistence.samples import to_annotations
-from ydc_cli.services.importing import label_path_for
 
 
 def collect_images(inputs: list[str]) -> list[Path]:
@@ -49,7 +49,7 @@ def find_label(image: Path, labels_dir: Path | None) -> Path | None:
     candidates = []
     if labels_dir is not None:
         candidates.append(labels_dir / (image.stem + ".txt"))
-    candidates += [image.with_suffix(".txt"), label_path_for(image)]
+    candidates += [image.with_suffix(".txt"), Path(label_path(str(image)))]
     return next((c for c in candidates if c.is_file()), None)
 
 

@@ -152,7 +152,8 @@ async def prepare_dataset(stores: Stores, name: str, cache_root: Path,
         folder = cache_root / f"{name}-in-place"
         folder.mkdir(parents=True, exist_ok=True)
         data_yaml = folder / "data.yaml"
-        fileio.atomic_write(data_yaml, dump_yaml(datayaml.build(str(info.path), info.classes)))
+        # this data.yaml lives outside the dataset: it names the stored folder
+        fileio.atomic_write(data_yaml, dump_yaml({"path": str(info.path), **datayaml.build(info.classes)}))
         return data_yaml, False
     key = await _content_key(stores, name, info.classes)
     target = cache_root / key

@@ -84,10 +84,11 @@ class FilesystemDatasetStore(DatasetStore):
         return True
 
     async def rename(self, name: str, new_name: str) -> DatasetInfo:
-        """One rename of the folder (the commit point), then data.yaml's ``path`` names the new folder.
+        """One rename of the folder (the commit point), then data.yaml is rewritten without the
+        absolute ``path`` that older releases wrote.
 
-        A crash between the two leaves data.yaml's ``path`` naming the old folder; ydc never
-        reads that key (training writes its own data.yaml) and the next class change rewrites it.
+        A crash between the two leaves that old key naming the old folder; ydc never reads it
+        (training writes its own data.yaml) and the next class change drops it.
         """
         source = self._layout.existing(name)
         target = self._layout.dataset_dir(new_name)
@@ -159,7 +160,7 @@ class FilesystemDatasetStore(DatasetStore):
                 for split in datayaml.SPLITS:
                     (stage / journal.FILES / kind / split).mkdir(parents=True)
             await _stage_samples(change, target, samples, len(classes), lambda split, filename: False)
-            change.write("data.yaml", dump_yaml(datayaml.build(str(target), classes)))
+            change.write("data.yaml", dump_yaml(datayaml.build(classes)))
             if prompts:
                 change.write("prompts.yaml", dump_yaml(prompts))
             change.write(META_FILE, json.dumps({"created_at": created_at}).encode())
@@ -420,7 +421,8 @@ def _data_yaml_with(path: Path, classes: list[str]) -> bytes:
     data = parse_yaml(source.read_bytes(), str(source))
     data = data if isinstance(data, dict) else {}
     data.pop("download", None)
-    data.update(datayaml.build(str(path), classes))
+    data.pop("path", None)  # older releases wrote the absolute folder: the data folder could not move
+    data.update(datayaml.build(classes))
     return dump_yaml(data)
 
 
