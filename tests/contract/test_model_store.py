@@ -99,6 +99,20 @@ async def test_export_and_import_zip(stores, weights, tmp_path):
     assert (imported.name, imported.dataset_name, imported.epochs_completed) == ("copy", "cars", 3)
     assert imported.best_map50 == pytest.approx(0.5)
     assert imported.path.read_bytes() == weights.read_bytes()
+    assert await stores.model.get_training_record("copy") is None  # none was stored: none comes back
+
+
+async def test_model_zip_keeps_the_training_record(stores, weights, tmp_path):
+    record = {"epochs": [{"epoch": 1, "metrics/mAP50(B)": 0.25}, {"epoch": 2, "metrics/mAP50(B)": 0.5}],
+              "config": {"imgsz": 160, "batch": 4}, "evaluations": [{"split": "val", "map50": 0.4}]}
+    await stores.model.save("m", weights, dataset_name="cars", epochs_completed=2, metrics={"best_map50": 0.5})
+    await stores.model.save_training_record("m", record)
+    archive = await stores.model.export_zip("m", tmp_path / "out")
+    with zipfile.ZipFile(archive) as zf:
+        assert json.loads(zf.read("model_meta.json"))["training"] == record
+    await stores.model.import_zip(archive, name="copy")
+    assert await stores.model.get_training_record("copy") == record
+    assert await stores.model.get_training_record("m") == record
 
 
 async def test_import_zip_default_name_is_stem(stores, weights, tmp_path):

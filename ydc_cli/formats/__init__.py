@@ -86,7 +86,8 @@ def _what_is_there(path: Path) -> str:
         return "not a dataset file this version reads"
     images = sum(1 for p in path.iterdir() if p.is_file() and datayaml.is_image_name(p.name))
     if images:
-        return (f"no data.yaml or annotation files, but {images} image file{'s' if images != 1 else ''} at the top: for "
-                f"loose images (with YOLO .txt labels beside them or not) run `ydc datasets create NAME "
-                f"--classes a,b` then `ydc images add NAME {path}`")
+        files = f"{images} image file{'s' if images != 1 else ''}"
+        return (f"no data.yaml or annotation files, but {files} at the top: for loose images (with YOLO .txt "
+                f"labels beside them or not) run `ydc datasets create NAME --classes a,b` then "
+                f"`ydc images add NAME {path}`")
     return "no data.yaml or annotation files in the folder"

@@ -15,10 +15,10 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.archive import check_members
@@ -27,13 +27,10 @@ from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import printable
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.bulk import write_behind
-from ydc_cli.persistence.models import ModelInfo, Sample
+from ydc_cli.persistence.models import DatasetInfo, ModelInfo, Sample
 from ydc_cli.persistence.samples import to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 from ydc_cli.persistence.zipstream import ZipStream
-
-if TYPE_CHECKING:
-    from ydc_cli.persistence.dataset_store import DatasetStore
 
 # Fixed member dates make two exports of the same dataset byte-identical.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -167,12 +164,10 @@ def _index_layout(contents: DatasetArchive, members: list[zipfile.ZipInfo], root
         infos.sort(key=lambda i: PurePosixPath(i.filename).name)
 
 
-async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) -> Path:
-    """Export a dataset from any backend as ``<output_dir>/<name>.zip``."""
-    info = await store.get(name)
-    if info is None:
-        raise NotFoundError(f"no such dataset ({name})")
-    prompts = await store.get_prompts(name)
+async def write_dataset_zip(info: DatasetInfo, prompts: dict[int, list[str]], samples: AsyncIterator[Sample],
+                            output_dir: Path) -> Path:
+    """Write a dataset, read from any backend, as ``<output_dir>/<name>.zip``."""
+    name = info.name
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
@@ -184,7 +179,7 @@ async def write_dataset_zip(store: DatasetStore, name: str, output_dir: Path) ->
             put((f"{name}/data.yaml", dump_yaml(yaml_data), True))
             if prompts:
                 put((f"{name}/prompts.yaml", dump_yaml(prompts), True))
-            async for sample in store.iter_samples(name):
+            async for sample in samples:
                 ext = sample.filename.rpartition(".")[2].lower()
                 put((f"{name}/images/{sample.split}/{sample.filename}", sample.data, ext not in _STORED_FORMATS))
                 if sample.annotations is not None:
@@ -205,8 +200,9 @@ def _put(archive: zipfile.ZipFile, name: str, data: bytes, *, stored: bool = Fal
 # -- models -------------------------------------------------------------------
 
 
-def write_model_zip(info: ModelInfo, output_dir: Path) -> Path:
-    """Write ``<output_dir>/<name>.zip`` with ``best.pt`` and ``model_meta.json``."""
+def write_model_zip(info: ModelInfo, output_dir: Path, training: dict[str, Any] | None = None) -> Path:
+    """Write ``<output_dir>/<name>.zip`` with ``best.pt`` and ``model_meta.json`` (which carries the
+    training record, when there is one, under ``training``)."""
     if not info.path.is_file():
         raise NotFoundError(f"weights of model are missing ({info.path})")
     meta = {
@@ -217,6 +213,8 @@ def write_model_zip(info: ModelInfo, output_dir: Path) -> Path:
         "epochs_completed": info.epochs_completed,
         "best_map50": info.best_map50,
     }
+    if training is not None:
+        meta["training"] = training
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{info.name}.zip"

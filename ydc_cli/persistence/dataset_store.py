@@ -268,9 +268,13 @@ class DatasetStore(ABC):
         Raises:
             FileNotFoundError: no such dataset.
         """
+        from ydc_cli.domain.errors import NotFoundError
         from ydc_cli.persistence.archive import write_dataset_zip
 
-        return await write_dataset_zip(self, name, Path(output_path))
+        info = await self.get(name)
+        if info is None:
+            raise NotFoundError(f"no such dataset ({name})")
+        return await write_dataset_zip(info, await self.get_prompts(name), self.iter_samples(name), Path(output_path))
 
     async def import_zip(self, zip_path: Path, name: str | None = None) -> DatasetInfo:
         """Import a dataset zip (ydc's, YDC's or a zipped YOLO folder).

@@ -113,7 +113,8 @@ class ModelStore(ABC):
             return None
 
     async def export_zip(self, name: str, output_dir: Path) -> Path:
-        """Write ``<output_dir>/<name>.zip`` holding ``best.pt`` and ``model_meta.json``.
+        """Write ``<output_dir>/<name>.zip`` holding ``best.pt`` and ``model_meta.json`` (with the
+        training record, so an import elsewhere keeps the model's history).
 
         Raises:
             FileNotFoundError: no such model.
@@ -125,10 +126,11 @@ class ModelStore(ABC):
             from ydc_cli.domain.errors import NotFoundError
 
             raise NotFoundError(f"no such model ({name})")
-        return write_model_zip(info, Path(output_dir))
+        return write_model_zip(info, Path(output_dir), await self.get_training_record(name))
 
     async def import_zip(self, zip_path: Path, name: str | None = None) -> ModelInfo:
-        """Register the weights from a model zip; the name defaults to the zip's stem.
+        """Register the weights from a model zip, with the training record it carries; the name
+        defaults to the zip's stem.
 
         Raises:
             ValueError: the name exists (``ConflictError``) or the archive is unsafe.
@@ -139,7 +141,7 @@ class ModelStore(ABC):
         zip_path = Path(zip_path)
         with read_model_zip(zip_path) as (weights, meta):
             metrics = {"best_map50": meta.get("best_map50")}
-            return await self.save(
+            info = await self.save(
                 name if name is not None else zip_path.stem,
                 weights,
                 base_model=str(meta.get("base_model", "")),
@@ -147,3 +149,6 @@ class ModelStore(ABC):
                 epochs_completed=int(meta.get("epochs_completed", 0) or 0),
                 metrics=metrics,
             )
+        if isinstance(meta.get("training"), dict):
+            await self.save_training_record(info.name, meta["training"])
+        return info
