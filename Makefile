@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ORACLE_VENV ?= .venv-datumaro
+ORACLE_STAMP := $(ORACLE_VENV)/.installed
 export YOLO_CONFIG_DIR ?= $(CURDIR)/.cache/ultralytics
 export YOLO_OFFLINE ?= 1
 
@@ -15,7 +17,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[train,dev]'
 	touch $(STAMP)
 
-test: install
+# Datumaro, a test oracle, in its own environment (why: pyproject.toml, [tool.ydc.oracle-venv])
+$(ORACLE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/python -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["ydc"]["oracle-venv"]["datumaro"]))')
+	touch $(ORACLE_STAMP)
+
+test: install $(ORACLE_STAMP)
 	$(PY) -m pytest
 
 demo: install
@@ -29,4 +37,4 @@ lint: install
 	$(PY) -m ruff check ydc_cli tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(ORACLE_VENV) .cache .pytest_cache build *.egg-info

@@ -1,0 +1,44 @@
+"""Third-party readers and writers as judges of ydc's formats.
+
+supervision and pycocotools are dev dependencies of this environment. Datumaro runs from
+its own (``.venv-datumaro``, made by ``make install``; pyproject.toml says why) through
+``tests/datumaro_tool.py``; ``YDC_DATUMARO_PYTHON`` names another interpreter. A missing
+Datumaro fails the tests that need it: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = Path(__file__).with_name("datumaro_tool.py")
+
+
+def datumaro_python() -> str:
+    python = os.environ.get("YDC_DATUMARO_PYTHON") or str(ROOT / ".venv-datumaro" / "bin" / "python")
+    assert Path(python).is_file(), f"Datumaro's interpreter is missing ({python}): run `make install`"
+    return python
+
+
+def _datumaro(*args: str, stdin: str | None = None) -> str:
+    done = subprocess.run([datumaro_python(), str(TOOL), *args], input=stdin, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def datumaro_write(fmt: str, out: Path, classes: list[str], items: list[dict]) -> Path:
+    """Datumaro writes ``items`` (``{"id", "subset", "image": path, "boxes": [[class, x, y, w, h]]}``,
+    pixel boxes) as a dataset in its format ``fmt`` at ``out``."""
+    spec = {"classes": classes, "items": [{**item, "image": str(item["image"])} for item in items]}
+    _datumaro("write", fmt, str(out), stdin=json.dumps(spec))
+    return out
+
+
+def datumaro_read(fmt: str, path: Path) -> dict:
+    """What Datumaro reads at ``path`` as ``fmt``: ``{"classes", "items": [{"id", "subset", "width",
+    "height", "boxes": [[class, x, y, w, h]]}]}``."""
+    return json.loads(_datumaro("read", fmt, str(path)))
