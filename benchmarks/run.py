@@ -267,6 +267,33 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
     ]
 
 
+FORMATS_TIMED = ("coco", "voc", "cvat", "labelstudio")
+
+
+def format_measures(bench: Bench, stored: dict[str, Path]) -> list[Measure]:
+    """Importing exports of the stored dataset in other formats, against importing its YOLO export
+    (the same images), all into the filesystem store."""
+    from ydc_cli import formats
+
+    exports = bench.work / "exports"
+    names = [f.name for f in formats.writers() if f.name in FORMATS_TIMED]
+    for fmt in ["yolo", *names]:
+        bench.ydc("filesystem", stored["filesystem"], "datasets", "export", "source", "--format", fmt, "--output",
+                  exports, label="setup")
+    paths = {fmt: exports / formats.get(fmt, writing=True).export_name("source") for fmt in ["yolo", *names]}
+    measures = [Measure("ydc datasets import of its YOLO export", "ydc datasets import of its YOLO export",
+                        lambda _: bench.ydc("filesystem", bench.fresh("import-yolo"), "datasets", "import",
+                                            paths["yolo"], "--name", "d", label="import of its YOLO export"),
+                        reads=paths["yolo"])]
+    for fmt in names:
+        measures.append(Measure(
+            f"ydc datasets import of its {fmt} export", "ydc datasets import of its YOLO export",
+            lambda _, fmt=fmt: bench.ydc("filesystem", bench.fresh(f"import-{fmt}"), "datasets", "import",
+                                         paths[fmt], "--name", "d", label=f"import of its {fmt} export"), 1.5,
+            reads=paths[fmt]))
+    return measures
+
+
 def scale_measures(bench: Bench, stored: dict[str, Path], n: int) -> list[Measure]:
     find = f"find {stored['filesystem'] / 'datasets' / 'source'} -type f | wc -l"
     measures = [Measure(f"find | wc -l, {n} images", f"find | wc -l, {n} images",
@@ -373,7 +400,7 @@ def main() -> None:
         print(f"{args.n} images at {args.size} px with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds",
               file=sys.stderr)
         timings: dict[str, list[float]] = {}
-        measures = main_measures(bench, source, part, stored, args.batch)
+        measures = main_measures(bench, source, part, stored, args.batch) + format_measures(bench, stored)
         run_rounds(measures, args.rounds, timings)
 
         scaled: list[Measure] = []
