@@ -15,69 +15,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import jpeg
+from tests.formats.common import (
+    CLASSES,
+    ITEMS,
+    assert_same,
+    expected_boxes,
+    imported,
+    stored_boxes,
+    write_images,
+)
 from tests.oracles import datumaro_read, datumaro_write
-
-CLASSES = ["cat", "dog", "traffic light"]
-# (file, split, (width, height), [(class, x1, y1, x2, y2)]) in pixels; one background, one box on the edge
-ITEMS = [
-    ("a.jpg", "train", (64, 48), [("cat", 4, 6, 24, 30), ("traffic light", 40, 10, 64, 48)]),
-    ("b.jpg", "train", (80, 60), [("dog", 10.5, 12.25, 30.75, 40.5)]),
-    ("c.jpg", "val", (96, 72), [("dog", 0, 0, 12, 12), ("cat", 50, 30, 90, 70), ("cat", 1, 40, 9, 50)]),
-    ("d.jpg", "val", (64, 48), []),
-]
-
-
-def _images(folder: Path, items=ITEMS) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for index, (name, _, (width, height), _) in enumerate(items):
-        paths[name] = folder / name
-        paths[name].write_bytes(jpeg(width, height, seed=index))
-    return paths
-
-
-def _expected(items=ITEMS, split: str | None = None) -> dict[str, list[tuple]]:
-    return {name: sorted((c, *map(float, corners)) for c, *corners in boxes)
-            for name, s, _, boxes in items if split in (None, s)}
-
-
-def _stored_boxes(ydc, dataset: str, items=ITEMS) -> dict[str, list[tuple]]:
-    """Every stored box in pixels, by file name, read back through the CLI."""
-    sizes = {name: size for name, _, size, _ in items}
-    classes = json.loads(ydc("--json", "datasets", "info", dataset).stdout)["classes"]
-    found = {}
-    for row in json.loads(ydc("--json", "images", "list", dataset).stdout):
-        width, height = sizes[row["filename"]]
-        boxes = json.loads(ydc("--json", "labels", "show", dataset, row["split"], row["filename"]).stdout)
-        found[row["filename"]] = sorted(
-            (classes[b["class_id"]], (b["x"] - b["width"] / 2) * width, (b["y"] - b["height"] / 2) * height,
-             (b["x"] + b["width"] / 2) * width, (b["y"] + b["height"] / 2) * height) for b in boxes)
-    return found
-
-
-def _assert_same(found: dict, expected: dict, sizes: dict | None = None, precision: float = 1e-6) -> None:
-    """Equal boxes, to ``precision`` of the image size (1e-6 unless the writer rounds coarser)."""
-    sizes = sizes or {name: size for name, _, size, _ in ITEMS}
-    assert sorted(found) == sorted(expected)
-    for name, boxes in expected.items():
-        tolerance = precision * max(sizes[name]) + 1e-9
-        assert len(found[name]) == len(boxes), (name, found[name], boxes)
-        for got, want in zip(found[name], boxes, strict=True):
-            assert got[0] == want[0] and np.allclose(got[1:], want[1:], atol=tolerance, rtol=0), (name, got, want)
-
-
-def _import(ydc, *args) -> dict:
-    result = ydc("--json", "datasets", "import", *map(str, args))
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def _supervision_coco(folder: Path, items=ITEMS, split: str | None = None) -> Path:
     """supervision writes a COCO file for the items of ``split`` (all when None) into ``folder``."""
     import supervision as sv
 
-    images = _images(folder / "src", [i for i in items if split in (None, i[1])])
+    images = write_images(folder / "src", [i for i in items if split in (None, i[1])])
     annotations = {}
     for name, s, _, boxes in items:
         if split not in (None, s):
@@ -93,10 +47,10 @@ def _supervision_coco(folder: Path, items=ITEMS, split: str | None = None) -> Pa
 
 def test_a_coco_file_written_by_supervision_imports_box_for_box(ydc, tmp_path):
     path = _supervision_coco(tmp_path / "sv")
-    report = _import(ydc, path, "--name", "sv")
+    report = imported(ydc, path, "--name", "sv")
     assert report["format"] == "coco" and report["dataset"]["classes"] == CLASSES
     assert report["dataset"]["num_images"]["train"] == 4  # one file: one split
-    _assert_same(_stored_boxes(ydc, "sv"), _expected())
+    assert_same(stored_boxes(ydc, "sv"), expected_boxes())
 
 
 def test_coco_2017_folder_takes_boxes_from_the_instances_files(ydc, tmp_path):
@@ -118,13 +72,13 @@ def test_coco_2017_folder_takes_boxes_from_the_instances_files(ydc, tmp_path):
                     "annotations": [{"id": i["id"], "image_id": i["id"], "caption": "a thing"}
                                     for i in instances["images"]]}
         (root / "annotations" / f"captions_{split}2017.json").write_text(json.dumps(captions))
-    report = _import(ydc, root)
+    report = imported(ydc, root)
     assert report["dataset"]["name"] == "coco2017" and report["dataset"]["classes"] == CLASSES
     assert report["dataset"]["num_images"] == {"train": 2, "val": 2, "test": 0}
     assert sorted(report["notes"]) == [
         f"annotations/{kind}_{split}2017.json skipped: {what}, boxes come from the instances files"
         for kind, what in (("captions", "captions"), ("person_keypoints", "keypoints")) for split in ("train", "val")]
-    _assert_same(_stored_boxes(ydc, "coco2017"), _expected())
+    assert_same(stored_boxes(ydc, "coco2017"), expected_boxes())
     assert pycocotools_counts(root / "annotations" / "instances_val2017.json") == (2, 3)
 
 
@@ -141,20 +95,20 @@ def test_roboflow_coco_export_takes_splits_from_its_folders(ydc, tmp_path):
     assert result.stderr.startswith(f"Imported roboflow from COCO at {root}: 4 images, 3 labeled, 1 background")
     assert json.loads(ydc("--json", "datasets", "info", "roboflow").stdout)["num_images"] == {
         "train": 2, "val": 2, "test": 0}
-    _assert_same(_stored_boxes(ydc, "roboflow"), _expected())
-    single = _import(ydc, root / "valid" / "_annotations.coco.json")
+    assert_same(stored_boxes(ydc, "roboflow"), expected_boxes())
+    single = imported(ydc, root / "valid" / "_annotations.coco.json")
     assert single["dataset"]["name"] == "valid" and single["dataset"]["num_images"]["val"] == 2
 
 
 def test_datumaro_coco_imports_box_for_box(ydc, tmp_path):
-    images = _images(tmp_path / "src")
+    images = write_images(tmp_path / "src")
     items = [{"id": Path(name).stem, "subset": split, "image": images[name],
               "boxes": [[c, x1, y1, x2 - x1, y2 - y1] for c, x1, y1, x2, y2 in boxes]}
              for name, split, _, boxes in ITEMS]
     written = datumaro_write("coco_instances", tmp_path / "dm", CLASSES, items)
-    report = _import(ydc, written, "--name", "dm")
+    report = imported(ydc, written, "--name", "dm")
     assert report["dataset"]["num_images"] == {"train": 2, "val": 2, "test": 0}
-    _assert_same(_stored_boxes(ydc, "dm"), _expected())
+    assert_same(stored_boxes(ydc, "dm"), expected_boxes())
 
 
 def pycocotools_counts(path: Path) -> tuple[int, int]:
@@ -167,7 +121,7 @@ def pycocotools_counts(path: Path) -> tuple[int, int]:
 @pytest.fixture
 def stored(ydc, tmp_path):
     """A dataset of ITEMS in the store, imported from a COCO file supervision wrote."""
-    _import(ydc, _supervision_coco(tmp_path / "sv"), "--name", "d")
+    imported(ydc, _supervision_coco(tmp_path / "sv"), "--name", "d")
     for name, split, _, _ in ITEMS:
         if split != "train":
             assert ydc("images", "move", "d", name, "--from", "train", "--to", split).exit_code == 0
@@ -182,19 +136,19 @@ def test_coco_export_is_read_back_by_pycocotools_supervision_and_datumaro(ydc, s
     sizes = {name: size for name, _, size, _ in ITEMS}
     for split in ("train", "val"):
         annotations = folder / "annotations" / f"instances_{split}.json"
-        expected = _expected(split=split)
+        expected = expected_boxes(split=split)
         assert pycocotools_counts(annotations) == (len(expected), sum(map(len, expected.values())))
         read = sv.DetectionDataset.from_coco(str(folder / "images" / split), str(annotations))
         assert read.classes == CLASSES
         found = {Path(path).name: sorted((CLASSES[c], *map(float, xyxy)) for xyxy, c in
                                          zip(detections.xyxy, detections.class_id, strict=True))
                  for path, _, detections in read}
-        _assert_same(found, expected, sizes)
+        assert_same(found, expected, sizes)
     judged = datumaro_read("coco_instances", folder)
     assert judged["classes"] == CLASSES
     found = {f"{item['id']}.jpg": sorted((c, x, y, x + w, y + h) for c, x, y, w, h in item["boxes"])
              for item in judged["items"]}
-    _assert_same(found, _expected(), sizes)
+    assert_same(found, expected_boxes(), sizes)
 
 
 def test_yolo_export_is_read_back_by_supervision_and_datumaro(ydc, stored, tmp_path):
@@ -210,18 +164,18 @@ def test_yolo_export_is_read_back_by_supervision_and_datumaro(ydc, stored, tmp_p
         found = {Path(path).name: sorted((CLASSES[c], *map(float, xyxy)) for xyxy, c in
                                          zip(detections.xyxy, detections.class_id, strict=True))
                  for path, _, detections in read}
-        _assert_same(found, _expected(split=split), sizes)
+        assert_same(found, expected_boxes(split=split), sizes)
     judged = datumaro_read("yolo", folder)  # Datumaro detects the ultralytics layout
     assert judged["classes"] == CLASSES
     found = {f"{item['id']}.jpg": sorted((c, x, y, x + w, y + h) for c, x, y, w, h in item["boxes"])
              for item in judged["items"]}
-    _assert_same(found, _expected(), sizes)
+    assert_same(found, expected_boxes(), sizes)
 
 
 def test_yolo_folders_written_by_supervision_and_datumaro_import_box_for_box(ydc, tmp_path):
     import supervision as sv
 
-    images = _images(tmp_path / "src")
+    images = write_images(tmp_path / "src")
     annotations = {str(images[name]): sv.Detections(
         xyxy=np.array([b[1:] for b in boxes], dtype=float).reshape(-1, 4),
         class_id=np.array([CLASSES.index(b[0]) for b in boxes], dtype=int)) for name, _, _, boxes in ITEMS}
@@ -229,13 +183,13 @@ def test_yolo_folders_written_by_supervision_and_datumaro_import_box_for_box(ydc
     sv.DetectionDataset(CLASSES, [str(p) for p in images.values()], annotations).as_yolo(
         images_directory_path=str(written / "images" / "train"),
         annotations_directory_path=str(written / "labels" / "train"), data_yaml_path=str(written / "data.yaml"))
-    report = _import(ydc, written)
+    report = imported(ydc, written)
     assert report["format"] == "yolo" and report["dataset"]["classes"] == CLASSES
-    _assert_same(_stored_boxes(ydc, "sv-yolo"), _expected(), precision=1e-5)  # supervision writes 5 decimals
+    assert_same(stored_boxes(ydc, "sv-yolo"), expected_boxes(), precision=1e-5)  # supervision writes 5 decimals
     items = [{"id": Path(name).stem, "subset": split, "image": images[name],
               "boxes": [[c, x1, y1, x2 - x1, y2 - y1] for c, x1, y1, x2, y2 in boxes]}
              for name, split, _, boxes in ITEMS]
     written = datumaro_write("yolo_ultralytics", tmp_path / "dm-yolo", CLASSES, items)
-    report = _import(ydc, written)
+    report = imported(ydc, written)
     assert report["dataset"]["num_images"] == {"train": 2, "val": 2, "test": 0}
-    _assert_same(_stored_boxes(ydc, "dm-yolo"), _expected())
+    assert_same(stored_boxes(ydc, "dm-yolo"), expected_boxes())

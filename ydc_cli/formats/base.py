@@ -182,6 +182,46 @@ def sniff_json(path: Path) -> str | None:
     return None
 
 
+MAX_XML_BYTES = 64 << 20
+
+
+def read_xml(path: Path):
+    """The root element of an XML annotation file; DTDs and entities are refused (no entity
+    expansion can blow up), as is a file over MAX_XML_BYTES.
+
+    Raises:
+        InvalidDatasetError: naming the file.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    from ydc_cli.domain.errors import InvalidDatasetError
+
+    if path.stat().st_size > MAX_XML_BYTES:
+        raise InvalidDatasetError(f"XML file is over {MAX_XML_BYTES >> 20} MB ({path})")
+    raw = path.read_bytes()
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise InvalidDatasetError(f"XML with a DTD or entities is refused ({path})")
+    try:
+        return ElementTree.fromstring(raw)
+    except ElementTree.ParseError as exc:
+        raise InvalidDatasetError(f"not well-formed XML: {exc} ({path})") from None
+
+
+def sniff_xml(path: Path) -> str | None:
+    """``cvat`` (an ``<annotations>`` document) or ``voc`` (one image's ``<annotation>``), from the
+    first 4 KB; else None."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return None
+    if b"<annotations" in head:
+        return "cvat"
+    if re.search(rb"<annotation[\s>]", head):
+        return "voc"
+    return None
+
+
 async def export_target(stores: Stores, name: str, output_dir: Path, folder: str | None = None
                         ) -> tuple[DatasetInfo, Path]:
     """The dataset and the new path ``<output_dir>/<folder>`` (default: the dataset's name) an export
