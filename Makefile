@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[train,dev]'
 	touch $(STAMP)
 
-# Datumaro, a test oracle, in its own environment (why: pyproject.toml, [tool.ydc.oracle-venv])
+# Datumaro and Label Studio's converter, test oracles, in their own environment (why: pyproject.toml, [tool.ydc.oracle-venv])
 $(ORACLE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(ORACLE_VENV)
-	$(ORACLE_VENV)/bin/python -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["ydc"]["oracle-venv"]["datumaro"]))')
+	$(ORACLE_VENV)/bin/python -m pip install --quiet $$($(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["tool"]["ydc"]["oracle-venv"]["packages"]))')
 	touch $(ORACLE_STAMP)
 
 test: install $(ORACLE_STAMP)

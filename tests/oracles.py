@@ -1,9 +1,10 @@
 """Third-party readers and writers as judges of ydc's formats.
 
-supervision and pycocotools are dev dependencies of this environment. Datumaro runs from
-its own (``.venv-datumaro``, made by ``make install``; pyproject.toml says why) through
-``tests/datumaro_tool.py``; ``YDC_DATUMARO_PYTHON`` names another interpreter. A missing
-Datumaro fails the tests that need it: it is never skipped.
+supervision and pycocotools are dev dependencies of this environment. Datumaro and Label
+Studio's converter run from their own (``.venv-datumaro``, made by ``make test``;
+pyproject.toml says why) through ``tests/datumaro_tool.py`` and ``tests/labelstudio_tool.py``;
+``YDC_DATUMARO_PYTHON`` names another interpreter. A missing oracle fails the tests that
+need it: they are never skipped.
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = Path(__file__).with_name("datumaro_tool.py")
+LABEL_STUDIO_TOOL = Path(__file__).with_name("labelstudio_tool.py")
 
 
 def datumaro_python() -> str:
     python = os.environ.get("YDC_DATUMARO_PYTHON") or str(ROOT / ".venv-datumaro" / "bin" / "python")
-    assert Path(python).is_file(), f"Datumaro's interpreter is missing ({python}): run `make install`"
+    assert Path(python).is_file(), f"Datumaro's interpreter is missing ({python}): run `make test`"
     return python
 
 
-def _datumaro(*args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([datumaro_python(), str(TOOL), *args], input=stdin, capture_output=True, text=True,
+def _datumaro(*args: str, stdin: str | None = None, tool: Path = TOOL) -> str:
+    done = subprocess.run([datumaro_python(), str(tool), *args], input=stdin, capture_output=True, text=True,
                           timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -42,3 +44,15 @@ def datumaro_read(fmt: str, path: Path) -> dict:
     """What Datumaro reads at ``path`` as ``fmt``: ``{"classes", "items": [{"id", "subset", "width",
     "height", "boxes": [[class, x, y, w, h]]}]}``."""
     return json.loads(_datumaro("read", fmt, str(path)))
+
+
+def labelstudio_write(yolo_dir: Path, out: Path) -> Path:
+    """Label Studio's converter writes tasks for a flat YOLO folder (``images/``, ``labels/``,
+    ``classes.txt``) to ``out`` (and ``<out stem>.label_config.xml`` beside it)."""
+    _datumaro("write", str(yolo_dir), str(out), tool=LABEL_STUDIO_TOOL)
+    return out
+
+
+def labelstudio_read(config: Path, tasks: Path) -> dict[str, list]:
+    """What Label Studio's converter reads from an export: ``{image stem: [[class, x, y, w, h]]}``, normalised."""
+    return json.loads(_datumaro("read", str(config), str(tasks), tool=LABEL_STUDIO_TOOL))
