@@ -1,7 +1,7 @@
 """Datumaro as a test oracle, run by its own interpreter (``.venv-datumaro``, see tests/oracles.py).
 
-    python datumaro_tool.py write FORMAT OUT < spec.json    # Datumaro writes a dataset in FORMAT
-    python datumaro_tool.py read FORMAT PATH > found.json   # Datumaro reads one back
+    python datumaro_tool.py write FORMAT OUT [OPTIONS] < spec.json    # Datumaro writes a dataset in FORMAT
+    python datumaro_tool.py read FORMAT PATH [OPTIONS] > found.json   # Datumaro reads one back
 
 The spec and the result have one shape: ``{"classes": [...], "items": [{"id", "subset", "image",
 "width", "height", "boxes": [[class_name, x, y, w, h], ...]}]}``, boxes in pixels. This file
@@ -12,7 +12,8 @@ import json
 import sys
 
 
-def write(fmt: str, out: str) -> None:
+def write(fmt: str, out: str, options: str = "{}") -> None:
+    """OPTIONS: a JSON object of the exporter's options, e.g. ``{"coordinate_mode": "voc-one-based"}``."""
     import datumaro as dm
     from datumaro.components.media import Image
 
@@ -25,13 +26,14 @@ def write(fmt: str, out: str) -> None:
         items.append(dm.DatasetItem(id=item["id"], subset=item.get("subset", "default"),
                                     media=Image.from_file(item["image"]), annotations=boxes))
     dataset = dm.Dataset.from_iterable(items, categories=classes)
-    dataset.export(out, fmt, save_media=True)
+    dataset.export(out, fmt, save_media=True, **json.loads(options))
 
 
-def read(fmt: str, path: str) -> None:
+def read(fmt: str, path: str, options: str = "{}") -> None:
+    """OPTIONS: a JSON object of the importer's options, e.g. ``{"coordinate_mode": "voc-one-based"}``."""
     import datumaro as dm
 
-    dataset = dm.Dataset.import_from(path, fmt)
+    dataset = dm.Dataset.import_from(path, fmt, **json.loads(options))
     labels = dataset.categories()[dm.AnnotationType.label]
     found = {"classes": [label.name for label in labels], "items": []}
     for item in dataset:
@@ -44,4 +46,4 @@ def read(fmt: str, path: str) -> None:
 
 
 if __name__ == "__main__":
-    {"write": write, "read": read}[sys.argv[1]](sys.argv[2], sys.argv[3])
+    {"write": write, "read": read}[sys.argv[1]](*sys.argv[2:])

@@ -32,18 +32,20 @@ def _datumaro(*args: str, stdin: str | None = None, tool: Path = TOOL) -> str:
     return done.stdout
 
 
-def datumaro_write(fmt: str, out: Path, classes: list[str], items: list[dict]) -> Path:
+def datumaro_write(fmt: str, out: Path, classes: list[str], items: list[dict], **options: object) -> Path:
     """Datumaro writes ``items`` (``{"id", "subset", "image": path, "boxes": [[class, x, y, w, h]]}``,
-    pixel boxes) as a dataset in its format ``fmt`` at ``out``."""
+    pixel boxes; a sixth element of a box is its attributes, e.g. ``{"difficult": True}``) as a
+    dataset in its format ``fmt`` at ``out`` (``options``: its exporter's)."""
     spec = {"classes": classes, "items": [{**item, "image": str(item["image"])} for item in items]}
-    _datumaro("write", fmt, str(out), stdin=json.dumps(spec))
+    _datumaro("write", fmt, str(out), json.dumps(options), stdin=json.dumps(spec))
     return out
 
 
-def datumaro_read(fmt: str, path: Path) -> dict:
-    """What Datumaro reads at ``path`` as ``fmt``: ``{"classes", "items": [{"id", "subset", "width",
+def datumaro_read(fmt: str, path: Path, **options: object) -> dict:
+    """What Datumaro reads at ``path`` as ``fmt`` (``options``: its importer's, e.g.
+    ``coordinate_mode="voc-one-based"``): ``{"classes", "items": [{"id", "subset", "width",
     "height", "boxes": [[class, x, y, w, h]]}]}``."""
-    return json.loads(_datumaro("read", fmt, str(path)))
+    return json.loads(_datumaro("read", fmt, str(path), json.dumps(options)))
 
 
 def labelstudio_write(yolo_dir: Path, out: Path) -> Path:
