@@ -1,9 +1,9 @@
-"""LabelMe, Label Studio and Darknet, with files their own tools wrote.
+"""LabelMe and Label Studio, with files their own tools wrote.
 
 LabelMe: the example annotations shipped with labelme itself (tests/fixtures/labelme:
 its JSON and the VOC that its labelme2voc.py made of them). Label Studio: tasks written
 by Label Studio's converter (``convert_yolo_to_ls``), and ydc's export read back by its
-``Converter``. Darknet: the layout Datumaro's ``yolo`` exporter writes.
+``Converter``. (Darknet: tests/formats/test_darknet.py.)
 """
 
 from __future__ import annotations
@@ -134,33 +134,6 @@ def test_label_studio_upload_names_rotation_and_cancelled_annotations(ydc, tmp_p
     assert json.loads(result.stdout)["notes"] == ["1 rotated box not imported"]
     boxes = json.loads(ydc("--json", "labels", "show", "ls", "train", "cat.jpg").stdout)
     assert [(b["x"], b["y"], b["width"], b["height"]) for b in boxes] == [(0.35, 0.4, 0.5, 0.4)]
-
-
-def test_darknet_layout_written_by_datumaro_imports_box_for_box(ydc, tmp_path):
-    paths = write_images(tmp_path / "src")
-    written = datumaro_write("yolo", tmp_path / "darknet", CLASSES, datumaro_items(paths))
-    assert (written / "obj.data").is_file() and not (written / "data.yaml").exists()
-    report = imported(ydc, written)
-    assert (report["format"], report["dataset"]["classes"]) == ("darknet", CLASSES)
-    assert report["dataset"]["num_images"] == {"train": 2, "val": 2, "test": 0}
-    assert_same(stored_boxes(ydc, "darknet"), expected_boxes())
-
-
-def test_darknet_lists_from_another_machine(ydc, tmp_path):
-    root = tmp_path / "yolov4"
-    (root / "data" / "obj").mkdir(parents=True)
-    for index in range(3):
-        (root / "data" / "obj" / f"{index}.jpg").write_bytes(jpeg(seed=index))
-        (root / "data" / "obj" / f"{index}.txt").write_text("1 0.5 0.5 0.25 0.25\n")
-    (root / "data" / "obj.names").write_text("car\nbus\n")
-    (root / "data" / "train.txt").write_text("data/obj/0.jpg\n/content/darknet/data/obj/1.jpg\n")
-    (root / "data" / "valid.txt").write_text("data/obj/2.jpg\n")
-    (root / "obj.data").write_text("classes = 2\ntrain = data/train.txt\nvalid = data/valid.txt\n"
-                                   "names = data/obj.names\nbackup = backup/\n")
-    report = imported(ydc, root)
-    assert report["format"] == "darknet" and report["dataset"]["classes"] == ["car", "bus"]
-    assert report["dataset"]["num_images"] == {"train": 2, "val": 1, "test": 0}
-    assert report["labeled"] == 3
 
 
 def test_every_format_is_detected_and_can_be_forced(ydc, tmp_path):
