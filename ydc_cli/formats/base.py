@@ -171,11 +171,14 @@ def sniff_json(path: Path) -> str | None:
             head = file.read(1 << 16).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     except OSError:
         return None
-    if head.startswith("["):
-        return "labelstudio" if '"annotations"' in head or '"result"' in head or '"data"' in head else None
+    if head.startswith("["):  # JSON-MIN has neither "data" nor "annotations": its rows carry "annotation_id"
+        keys = ('"annotations"', '"result"', '"data"', '"annotation_id"', '"rectanglelabels"')
+        return "labelstudio" if any(key in head for key in keys) else None
     if not head.startswith("{"):
         return None
-    if '"shapes"' in head and '"imagePath"' in head:
+    # labelme writes "shapes" before "imagePath": many polygon points can push the path past the first
+    # 64 KB, and older writers (unordered dicts) may put the large "imageData" first
+    if '"shapes"' in head and ('"imagePath"' in head or '"shape_type"' in head) or '"imageData"' in head:
         return "labelme"
     if '"images"' in head or '"categories"' in head or '"annotations"' in head:
         return "coco"
@@ -205,6 +208,40 @@ def read_xml(path: Path):
         return ElementTree.fromstring(raw)
     except ElementTree.ParseError as exc:
         raise InvalidDatasetError(f"not well-formed XML: {exc} ({path})") from None
+
+
+def iter_xml(path: Path, events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, object]]:
+    """An XML file's parse events, streamed (a file of any size, in constant memory when the caller
+    clears the elements it has used); a DTD or entity declaration is refused before the parser
+    sees it, as :func:`read_xml` refuses it.
+
+    Raises:
+        InvalidDatasetError: naming the file.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    from ydc_cli.domain.errors import InvalidDatasetError
+
+    parser = ElementTree.XMLPullParser(events)
+    tail = b""
+    with open(path, "rb") as file:
+        while True:
+            chunk = file.read(1 << 20)
+            window = tail + chunk
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                raise InvalidDatasetError(f"XML with a DTD or entities is refused ({path})")
+            tail = window[-8:]
+            try:
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+                found = list(parser.read_events())
+            except ElementTree.ParseError as exc:
+                raise InvalidDatasetError(f"not well-formed XML: {exc} ({path})") from None
+            yield from found
+            if not chunk:
+                return
 
 
 def sniff_xml(path: Path) -> str | None:
