@@ -4,7 +4,9 @@
     python datumaro_tool.py read FORMAT PATH [OPTIONS] > found.json   # Datumaro reads one back
 
 The spec and the result have one shape: ``{"classes": [...], "items": [{"id", "subset", "image",
-"width", "height", "boxes": [[class_name, x, y, w, h], ...]}]}``, boxes in pixels. This file
+"width", "height", "boxes": [[class_name, x, y, w, h], ...]}]}``, boxes in pixels; a written item may
+also have ``"shapes": [[kind, class_name, [x1, y1, x2, y2, ...]]]`` (``polygon``, ``polyline``,
+``points``; ``rotated``: ``[cx, cy, w, h, degrees]``), which a read leaves out. This file
 imports nothing of ydc: it runs beside, not inside, the project's environment.
 """
 
@@ -15,6 +17,7 @@ import sys
 def write(fmt: str, out: str, options: str = "{}") -> None:
     """OPTIONS: a JSON object of the exporter's options, e.g. ``{"coordinate_mode": "voc-one-based"}``."""
     import datumaro as dm
+    from datumaro.components.annotation import RotatedBbox
     from datumaro.components.media import Image
 
     spec = json.load(sys.stdin)
@@ -23,6 +26,9 @@ def write(fmt: str, out: str, options: str = "{}") -> None:
     for item in spec["items"]:
         boxes = [dm.Bbox(x, y, w, h, label=classes.index(name), attributes=attrs[0] if attrs else {})
                  for name, x, y, w, h, *attrs in item["boxes"]]
+        shapes = {"polygon": dm.Polygon, "polyline": dm.PolyLine, "points": dm.Points,
+                  "rotated": lambda points, label: RotatedBbox(*points, label=label)}
+        boxes += [shapes[kind](points, label=classes.index(name)) for kind, name, points in item.get("shapes", [])]
         items.append(dm.DatasetItem(id=item["id"], subset=item.get("subset", "default"),
                                     media=Image.from_file(item["image"]), annotations=boxes))
     dataset = dm.Dataset.from_iterable(items, categories=classes)
