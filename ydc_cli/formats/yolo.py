@@ -45,7 +45,8 @@ class Yolo(Format):
         from ydc_cli.persistence.yamlio import parse_prompts, parse_yaml
 
         yaml_path = path if path.is_file() else yaml_of(path)
-        assert yaml_path is not None
+        if yaml_path is None:
+            raise InvalidDatasetError(f"no data.yaml in the folder ({path})")
         folder = yaml_path.parent
         data = parse_yaml(yaml_path.read_bytes(), str(yaml_path), literal=True)
         classes = datayaml.classes_from(data, str(yaml_path))
