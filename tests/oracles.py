@@ -48,13 +48,22 @@ def datumaro_read(fmt: str, path: Path, **options: object) -> dict:
     return json.loads(_datumaro("read", fmt, str(path), json.dumps(options)))
 
 
-def labelstudio_write(yolo_dir: Path, out: Path) -> Path:
+def labelstudio_write(yolo_dir: Path, out: Path, root_url: str = "", out_type: str = "annotations") -> Path:
     """Label Studio's converter writes tasks for a flat YOLO folder (``images/``, ``labels/``,
-    ``classes.txt``) to ``out`` (and ``<out stem>.label_config.xml`` beside it)."""
-    _datumaro("write", str(yolo_dir), str(out), tool=LABEL_STUDIO_TOOL)
+    ``classes.txt``) to ``out`` (and ``<out stem>.label_config.xml`` beside it); ``data.image`` starts
+    with ``root_url`` (default ``/data/local-files/?d=images``), the boxes are ``out_type``
+    (``annotations`` or ``predictions``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _datumaro("write", str(yolo_dir), str(out), root_url, out_type, tool=LABEL_STUDIO_TOOL)
     return out
 
 
 def labelstudio_read(config: Path, tasks: Path) -> dict[str, list]:
     """What Label Studio's converter reads from an export: ``{image stem: [[class, x, y, w, h]]}``, normalised."""
     return json.loads(_datumaro("read", str(config), str(tasks), tool=LABEL_STUDIO_TOOL))
+
+
+def labelstudio_min(config: Path, tasks: Path, out: Path) -> Path:
+    """Label Studio's converter writes an export's tasks as its JSON-MIN export, at ``out``."""
+    _datumaro("min", str(config), str(tasks), str(out), tool=LABEL_STUDIO_TOOL)
+    return out
