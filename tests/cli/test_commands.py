@@ -36,7 +36,7 @@ def test_create_list_info_delete(ydc):
     [info] = json.loads(result.stdout)
     assert (info["name"], info["classes"], info["num_images"]) == ("pets", ["cat", "dog"], {"train": 0, "val": 0,
                                                                                             "test": 0})
-    assert set(info) == {"name", "path", "classes", "num_images", "created_at", "modified_at"}
+    assert set(info) == {"name", "path", "classes", "num_images", "created_at", "modified_at", "task"}
     text = ydc("datasets", "info", "pets")
     assert text.exit_code == 0 and "0:cat, 1:dog" in text.stdout
     assert ydc("datasets", "delete", "pets", "--yes").exit_code == 0

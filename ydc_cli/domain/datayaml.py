@@ -8,10 +8,13 @@ or a mapping, ``nc`` may be missing, and a ``valid`` split is read as ``val``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ydc_cli.domain.errors import InvalidDatasetError
 from ydc_cli.domain.names import validate_classes
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 SPLITS = ("train", "val", "test")
 MAX_YAML_BYTES = 1 << 20
@@ -42,15 +45,17 @@ def stem_of(filename: str) -> str:
     return filename.rsplit(".", 1)[0] if "." in filename else filename
 
 
-def build(classes: list[str]) -> dict[str, Any]:
+def build(classes: list[str], task: Task | None = None) -> dict[str, Any]:
     """The data.yaml mapping ydc writes: split folders relative to the file (no ``path``, so the
-    folder can be moved; ultralytics resolves the splits against the YAML's folder)."""
+    folder can be moved; ultralytics resolves the splits against the YAML's folder), and the
+    task's keys (``task``, pose's ``kpt_shape`` and ``flip_idx``) for every task but detect."""
     return {
         "train": "images/train",
         "val": "images/val",
         "test": "images/test",
         "nc": len(classes),
         "names": dict(enumerate(classes)),
+        **(task.yaml_keys() if task is not None else {}),
     }
 
 

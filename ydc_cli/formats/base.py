@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
     from ydc_cli.persistence import Annotation, DatasetInfo, Sample, Stores
 
 
@@ -49,6 +50,7 @@ class Reading:
     notes: list[str] = field(default_factory=list)
     count: int | None = None  # images the stream will yield, when known up front
     close: Callable[[], None] = lambda: None
+    task: Task | None = None  # what the labels hold (domain.tasks.Task); None is detect
 
     def __enter__(self) -> Reading:
         return self

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ydc_cli.formats.base import FolderOut, Format, ImageFinder, Reading, ReadOptions, unique_name
 
 if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
     from ydc_cli.persistence import DatasetInfo, Sample
 
 
@@ -62,7 +63,8 @@ class Yolo(Format):
             raise InvalidDatasetError(f"no images/<split> or <split>/images folders ({scope.root})")
         plan = _plan(scope, sources, reading.skipped, reading.notes)
         reading.count = len(plan)
-        reading.samples = lambda: _samples(plan, len(classes))
+        task = reading.task = _task_of(data, plan, str(yaml_path))
+        reading.samples = lambda: _samples(plan, len(classes), task)
         return reading
 
     def export_name(self, dataset: str) -> str:
@@ -78,18 +80,20 @@ async def write_yolo(dataset: DatasetInfo, prompts: dict[int, list[str]], sample
     """The YOLO layout: every split's folders, the images, their labels, data.yaml and prompts.yaml."""
     from ydc_cli.domain import datayaml
     from ydc_cli.domain.labels import format_text
+    from ydc_cli.persistence.samples import as_box
     from ydc_cli.persistence.yamlio import dump_yaml
 
+    task = dataset.task_spec()
     for kind in ("images", label_folder):
         for split in datayaml.SPLITS:
             out.folder(f"{kind}/{split}")
     async for sample in samples:
         out.write(f"images/{sample.split}/{sample.filename}", sample.data)
         if sample.annotations is not None:
-            text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
+            text = format_text(map(as_box, sample.annotations), task)
             out.write(f"{label_folder}/{sample.split}/{datayaml.label_name_for(sample.filename)}", text.encode())
         out.sample_done()
-    out.write("data.yaml", dump_yaml(datayaml.build(dataset.classes)))
+    out.write("data.yaml", dump_yaml(datayaml.build(dataset.classes, task)))
     if prompts:
         out.write("prompts.yaml", dump_yaml(prompts))
 
@@ -257,11 +261,30 @@ def _plan(scope: _Scope, sources: dict[str, list[Path]], skipped: list[tuple[str
     return plan
 
 
-def _samples(plan: list[tuple[str, str, str]], nc: int) -> Iterator[Sample]:
+def _task_of(data: object, plan: list[tuple[str, str, str]], source: str) -> Task:
+    """The task data.yaml names, else the one the label lines show (read until it is certain)."""
+    from ydc_cli.domain import tasks
+
+    named = tasks.from_yaml(data, source)
+    if named is not None:
+        return named
+
+    def texts() -> Iterator[tuple[str, str]]:
+        for _, path, _ in plan:
+            try:
+                with open(label_path(path), "rb") as file:
+                    yield label_path(path), file.read().decode("utf-8", errors="replace")
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                continue
+
+    return tasks.guess(texts())
+
+
+def _samples(plan: list[tuple[str, str, str]], nc: int, task: Task | None = None) -> Iterator[Sample]:
     from ydc_cli.persistence import Sample
 
     for split, path, stored in plan:
-        annotations = read_label(label_path(path), nc)
+        annotations = read_label(label_path(path), nc, task)
         with open(path, "rb") as file:
             data = file.read()
         yield Sample(stored, split, data, annotations)
@@ -277,7 +300,7 @@ def label_path(image_path: str) -> str:
     return f"{stem}.txt" if dot and os.sep not in extension else f"{image_path}.txt"
 
 
-def read_label(path: str, nc: int) -> list | None:
+def read_label(path: str, nc: int, task: Task | None = None) -> list | None:
     """The annotations of the YOLO label file at ``path``; None when there is no such file.
 
     Raises:
@@ -296,4 +319,4 @@ def read_label(path: str, nc: int) -> list | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidLabelError("label file is not UTF-8 text", source=path) from None
-    return to_annotations(parse_text(text, nc=nc, source=path))
+    return to_annotations(parse_text(text, nc=nc, source=path, task=task))

@@ -33,7 +33,8 @@ class DatasetZip(Format):
         stack = contextlib.ExitStack()
         contents = stack.enter_context(read_dataset_zip(path))
         return Reading(self.name, path.absolute(), contents.classes, contents.samples, contents.prompts,
-                       count=sum(len(infos) for infos in contents.images.values()), close=stack.close)
+                       count=sum(len(infos) for infos in contents.images.values()), close=stack.close,
+                       task=contents.task)
 
     def export_name(self, dataset: str) -> str:
         return f"{dataset}.zip"

@@ -20,15 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ydc_cli.domain import datayaml
+from ydc_cli.domain import datayaml, tasks
 from ydc_cli.domain.archive import check_members
 from ydc_cli.domain.errors import InvalidDatasetError, InvalidLabelError, NotFoundError, UnsafeArchiveError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import printable
+from ydc_cli.domain.tasks import Task
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.bulk import write_behind
 from ydc_cli.persistence.models import DatasetInfo, ModelInfo, Sample
-from ydc_cli.persistence.samples import to_annotations
+from ydc_cli.persistence.samples import as_box, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 from ydc_cli.persistence.zipstream import ZipStream
 
@@ -66,6 +67,18 @@ class DatasetArchive:
     prompts: dict[int, list[str]]
     images: dict[str, list[zipfile.ZipInfo]] = field(default_factory=dict)
     labels: dict[tuple[str, str], zipfile.ZipInfo] = field(default_factory=dict)
+    task: Task = tasks.DETECT
+
+    def label_texts(self) -> Iterator[tuple[str, str]]:
+        """Each label member as ``(member name, text)``, in archive order."""
+        for label in self.labels.values():
+            yield label.filename, self._label_text(label)
+
+    def _label_text(self, label: zipfile.ZipInfo) -> str:
+        try:
+            return _read_member(self.archive, label).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidLabelError("label file is not UTF-8 text", source=label.filename) from None
 
     def samples(self) -> Iterator[Sample]:
         """Yield each image with its labels, one member read at a time."""
@@ -76,11 +89,8 @@ class DatasetArchive:
                 label = self.labels.get((split, datayaml.stem_of(filename)))
                 annotations = None
                 if label is not None:
-                    try:
-                        text = _read_member(self.archive, label).decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise InvalidLabelError("label file is not UTF-8 text", source=label.filename) from None
-                    annotations = to_annotations(parse_text(text, nc=len(self.classes), source=label.filename))
+                    annotations = to_annotations(parse_text(self._label_text(label), nc=len(self.classes),
+                                                            source=label.filename, task=self.task))
                 yield Sample(filename, split, data, annotations)
 
 
@@ -107,6 +117,8 @@ def read_dataset_zip(zip_path: Path) -> Iterator[DatasetArchive]:
             prompts = parse_prompts(parse_yaml(_read_member(archive, info), info.filename), info.filename)
         contents = DatasetArchive(archive, classes, prompts)
         _index_layout(contents, members, root)
+        named = tasks.from_yaml(data, yaml_info.filename)
+        contents.task = tasks.guess(contents.label_texts(), named)
         yield contents
 
 
@@ -171,7 +183,8 @@ async def write_dataset_zip(info: DatasetInfo, prompts: dict[int, list[str]], sa
     with fileio.storage_errors(output_dir):
         output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / f"{name}.zip"
-    yaml_data = datayaml.build(info.classes)
+    task = info.task_spec()
+    yaml_data = datayaml.build(info.classes, task)
     with fileio.replacing(target) as tmp, fileio.StreamWriter(tmp) as stream:
         archive = ZipStream(stream)
         # (name, bytes, compress) go to a helper thread that checksums and writes them while the next are read.
@@ -183,7 +196,7 @@ async def write_dataset_zip(info: DatasetInfo, prompts: dict[int, list[str]], sa
                 ext = sample.filename.rpartition(".")[2].lower()
                 put((f"{name}/images/{sample.split}/{sample.filename}", sample.data, ext not in _STORED_FORMATS))
                 if sample.annotations is not None:
-                    text = format_text((a.class_id, a.x, a.y, a.width, a.height) for a in sample.annotations)
+                    text = format_text(map(as_box, sample.annotations), task)
                     label = datayaml.label_name_for(sample.filename)
                     put((f"{name}/labels/{sample.split}/{label}", text.encode("utf-8"), True))
         archive.finish()

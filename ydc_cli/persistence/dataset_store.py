@@ -8,12 +8,16 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidLabelError
 from ydc_cli.domain.labels import parse_line, parse_text
 from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, LabelData, Sample
 from ydc_cli.persistence.samples import SampleSource
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 
 def _per_split() -> dict[str, Counter[int]]:
@@ -39,7 +43,7 @@ class ClassCounts:
     labeled: dict[str, int] = field(default_factory=_zero_per_split)  # split -> images with at least one box
     unreadable_lines: int = 0
 
-    def add_labels(self, split: str, labels: Iterable[tuple[str | bytes, int]]) -> None:
+    def add_labels(self, split: str, labels: Iterable[tuple[str | bytes, int]], task: Task | None = None) -> None:
         """Count label files of ``split``: each text (or its raw bytes) with how many images share it.
 
         One pass over 100,000 labels: class ids stay the strings the pattern
@@ -48,14 +52,15 @@ class ClassCounts:
         boxes: list[str | bytes] = []
         distinct: list[str | bytes] = []
         labeled = 0
+        detect = task is None or task.name == "detect"
         for text, images in labels:
             formatted, line_classes = _PATTERNS[type(text)]
-            if formatted(text):
+            if formatted(text) and detect:
                 found = line_classes(text)
             else:
                 if isinstance(text, bytes):
                     text = text.decode("utf-8-sig", errors="replace")
-                class_ids, unreadable = _parse_class_ids(text)
+                class_ids, unreadable = _parse_class_ids(text, task)
                 self.unreadable_lines += unreadable
                 found = list(map(str, class_ids))
             if not found:
@@ -88,7 +93,7 @@ _PATTERNS = {  # the same two patterns over text and over a label file's raw byt
 }
 
 
-def readable_class_ids(text: str) -> tuple[list[int], int]:
+def readable_class_ids(text: str, task: Task | None = None) -> tuple[list[int], int]:
     """The class id of every box line of a label text that parses, and how many other non-blank lines there are.
 
     Text as ydc writes it is recognised by one regular expression that
@@ -96,17 +101,17 @@ def readable_class_ids(text: str) -> tuple[list[int], int]:
     parsing each line, which counting 100,000 labels needs; any other text is
     parsed line by line, and lines that do not parse are left out.
     """
-    if _FORMATTED.fullmatch(text):
+    if (task is None or task.name == "detect") and _FORMATTED.fullmatch(text):
         return list(map(int, _LINE_CLASS.findall(text))), 0
-    return _parse_class_ids(text)
+    return _parse_class_ids(text, task)
 
 
-def _parse_class_ids(text: str) -> tuple[list[int], int]:
+def _parse_class_ids(text: str, task: Task | None = None) -> tuple[list[int], int]:
     class_ids, unreadable = [], 0
     for line in text.splitlines():
         if line.strip():
             try:
-                class_ids.append(parse_line(line).class_id)
+                class_ids.append(parse_line(line, task=task).class_id)
             except InvalidLabelError:
                 unreadable += 1
     return class_ids, unreadable
@@ -123,8 +128,8 @@ class DatasetStore(ABC):
     """
 
     @abstractmethod
-    async def create(self, name: str, classes: list[str]) -> DatasetInfo:
-        """Create an empty dataset.
+    async def create(self, name: str, classes: list[str], task: Task | None = None) -> DatasetInfo:
+        """Create an empty dataset of ``task`` (an extension: detect when not given).
 
         Raises:
             ValueError: the name exists (``ConflictError``) or is invalid.
@@ -171,8 +176,10 @@ class DatasetStore(ABC):
         classes: list[str],
         samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
+        task: Task | None = None,
     ) -> DatasetInfo:
-        """Create a dataset already holding ``samples`` (a plain or async iterable), all or nothing.
+        """Create a dataset of ``task`` (detect when None) already holding ``samples`` (a plain or
+        async iterable), all or nothing.
 
         Raises:
             ConflictError: the name exists, or two samples share split and file name.
@@ -221,8 +228,10 @@ class DatasetStore(ABC):
         Raises:
             InvalidLabelError: a stored label line is malformed (``validate`` reports these).
         """
+        info = await self.get(name)
+        task = None if info is None else info.task_spec()
         async for label_split, label_name, text in self.iter_label_texts(name, split):
-            boxes = parse_text(text, source=f"{label_split}/{label_name}")
+            boxes = parse_text(text, source=f"{label_split}/{label_name}", task=task)
             yield LabelData(label_name, label_split, [Annotation(*box) for box in boxes])
 
     @abstractmethod
@@ -255,7 +264,7 @@ class DatasetStore(ABC):
         if info is None:
             raise NotFoundError(f"no such dataset ({name})")
         copied = await self.create_with_samples(new_name, info.classes, self.iter_samples(name),
-                                                await self.get_prompts(name))
+                                                await self.get_prompts(name), task=info.task_spec())
         await self.delete(name)
         return copied
 
@@ -296,6 +305,7 @@ class DatasetStore(ABC):
                 contents.classes,
                 contents.samples(),
                 contents.prompts,
+                task=contents.task,
             )
 
     async def class_counts(self, name: str) -> ClassCounts:
@@ -317,6 +327,7 @@ class DatasetStore(ABC):
         async for split, label_name, text in self.iter_label_texts(name):
             if (split, label_name) in images:
                 texts[split].append((text, images[split, label_name]))
+        info = await self.get(name)
         for split, labels in texts.items():
-            counts.add_labels(split, labels)
+            counts.add_labels(split, labels, None if info is None else info.task_spec())
         return counts

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 
 @dataclass
 class Annotation:
-    """One YOLO box: class id, centre and size normalised to 0..1."""
+    """One YOLO label: class id, box centre and size normalised to 0..1, and the shape's points.
+
+    ``points`` is None for a detection box. For the other tasks it holds the shape, flat and
+    normalised: a polygon's ``x1 y1 x2 y2 ...`` (segment), an oriented box's four corners
+    (obb), or the keypoints with ``kpt_shape[1]`` values each (pose); the box is then the
+    shape's extent (pose: the object's box), which the stores set on save.
+    """
 
     class_id: int
     x: float
     y: float
     width: float
     height: float
+    points: tuple[float, ...] | None = field(default=None, metadata={"omit_none": True})
+
+    def __post_init__(self) -> None:
+        if self.points is not None and not isinstance(self.points, tuple):
+            self.points = tuple(self.points)
 
 
 def _zero_counts() -> dict[str, int]:
@@ -32,6 +46,26 @@ class DatasetInfo:
     num_images: dict[str, int] = field(default_factory=_zero_counts)
     created_at: float = 0.0
     modified_at: float = 0.0
+    task: str = "detect"  # detect, segment, obb or pose: what the label lines hold
+    # pose only (left out of JSON output when None): [keypoints, 2 or 3 values each], the keypoint each
+    # one becomes in a left-right flip, keypoint pairs joined when drawing
+    kpt_shape: list[int] | None = field(default=None, metadata={"omit_none": True})
+    flip_idx: list[int] | None = field(default=None, metadata={"omit_none": True})
+    skeleton: list[list[int]] | None = field(default=None, metadata={"omit_none": True})
+
+    def task_spec(self) -> Task:
+        """The dataset's task as the domain's ``Task``."""
+        from ydc_cli.domain import tasks
+
+        return tasks.make(self.task, self.kpt_shape, self.flip_idx, self.skeleton, self.name)
+
+    def set_task(self, task: Task) -> DatasetInfo:
+        """Take the task's fields (what a backend does when it reads a dataset)."""
+        self.task = task.name
+        self.kpt_shape = None if task.kpt_shape is None else list(task.kpt_shape)
+        self.flip_idx = None if task.flip_idx is None else list(task.flip_idx)
+        self.skeleton = None if task.skeleton is None else [list(p) for p in task.skeleton]
+        return self
 
 
 @dataclass

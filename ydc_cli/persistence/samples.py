@@ -6,13 +6,17 @@ import contextlib
 import functools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.imageformat import ImageHeader, read_header
-from ydc_cli.domain.labels import Box, check_box
+from ydc_cli.domain.labels import Box, check_shape
 from ydc_cli.domain.names import validate_filename
 from ydc_cli.persistence.bulk import read_ahead
 from ydc_cli.persistence.models import Annotation, Sample
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,16 @@ class CheckedSample:
         return f"{self.sample.split}/{self.sample.filename}"
 
 
-def check_annotations(annotations: list[Annotation], *, nc: int | None = None, source: str = "") -> list[Box]:
-    """Validate annotations as label lines (line numbers count from 1)."""
+def check_annotations(annotations: list[Annotation], *, nc: int | None = None, source: str = "",
+                      task: Task | None = None) -> list[Box]:
+    """Validate annotations as label lines of ``task`` (detect by default; line numbers count from 1)."""
     return [
-        check_box(a.class_id, a.x, a.y, a.width, a.height, nc=nc, source=source, line=number)
+        check_shape(a.class_id, a.x, a.y, a.width, a.height, a.points, task=task, nc=nc, source=source, line=number)
         for number, a in enumerate(annotations, start=1)
     ]
 
 
-def check_sample(sample: Sample, nc: int | None = None) -> CheckedSample:
+def check_sample(sample: Sample, nc: int | None = None, task: Task | None = None) -> CheckedSample:
     """Check split, file name, image header and labels (class ids below ``nc``).
 
     Raises:
@@ -53,19 +58,26 @@ def check_sample(sample: Sample, nc: int | None = None) -> CheckedSample:
     boxes = None
     if sample.annotations is not None:
         label_source = f"{sample.split}/{datayaml.label_name_for(sample.filename)}"
-        boxes = check_annotations(sample.annotations, nc=nc, source=label_source)
+        boxes = check_annotations(sample.annotations, nc=nc, source=label_source, task=task)
     return CheckedSample(sample, header, boxes)
 
 
 def to_annotations(boxes: list[Box]) -> list[Annotation]:
     """Boxes as the contract's Annotation objects."""
-    return [Annotation(b.class_id, b.x, b.y, b.width, b.height) for b in boxes]
+    return [Annotation(b.class_id, b.x, b.y, b.width, b.height, b.points) for b in boxes]
+
+
+def as_box(annotation: Annotation) -> Box:
+    """An annotation as the domain's Box (what format_text writes)."""
+    return Box(annotation.class_id, annotation.x, annotation.y, annotation.width, annotation.height,
+               annotation.points)
 
 
 SampleSource = Iterable[Sample] | AsyncIterable[Sample]
 
 
-async def each_checked(samples: SampleSource, nc: int | None = None) -> AsyncIterator[CheckedSample]:
+async def each_checked(samples: SampleSource, nc: int | None = None, task: Task | None = None
+                       ) -> AsyncIterator[CheckedSample]:
     """Each sample, checked (``check_sample``), in order.
 
     A plain iterable (a folder or a zip being read) is read and checked on a
@@ -74,8 +86,8 @@ async def each_checked(samples: SampleSource, nc: int | None = None) -> AsyncIte
     """
     if isinstance(samples, AsyncIterable):
         async for sample in samples:
-            yield check_sample(sample, nc)
+            yield check_sample(sample, nc, task)
         return
-    with contextlib.closing(read_ahead(samples, functools.partial(check_sample, nc=nc))) as checked:
+    with contextlib.closing(read_ahead(samples, functools.partial(check_sample, nc=nc, task=task))) as checked:
         for one in checked:
             yield one

@@ -66,7 +66,8 @@ async def store_import(stores: Stores, chosen: Format, reading: Reading, path: P
     counter = _Counter(on_sample)
     with reading:
         info = await stores.dataset.create_with_samples(name or default_name(Path(path)), reading.classes,
-                                                        counter.wrap(reading.samples()), reading.prompts)
+                                                        counter.wrap(reading.samples()), reading.prompts,
+                                                        task=reading.task)
     return ImportReport(info, counter.images, counter.labeled, counter.backgrounds, reading.skipped, chosen.name,
                         str(reading.root), reading.notes)
 

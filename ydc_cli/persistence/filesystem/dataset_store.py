@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
@@ -25,9 +26,14 @@ from ydc_cli.persistence.filesystem.layout import (
     lock_for,
     read_classes,
     read_created_at,
+    read_meta,
+    read_task,
     recover,
 )
 from ydc_cli.persistence.models import DatasetChanges, DatasetInfo, ImageInfo, Sample
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 from ydc_cli.persistence.samples import SampleSource, check_annotations, each_checked, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 
@@ -41,8 +47,8 @@ class FilesystemDatasetStore(DatasetStore):
 
     # -- the seed's contract ------------------------------------------------
 
-    async def create(self, name: str, classes: list[str]) -> DatasetInfo:
-        return await self.create_with_samples(name, classes, ())
+    async def create(self, name: str, classes: list[str], task: Task | None = None) -> DatasetInfo:
+        return await self.create_with_samples(name, classes, (), task=task)
 
     async def list(self) -> list[DatasetInfo]:
         fileio.sweep_leftovers(self.base_path)
@@ -65,14 +71,15 @@ class FilesystemDatasetStore(DatasetStore):
         except NotFoundError:
             return None
         counts = {split: len(image_names(path / "images" / split)) for split in datayaml.SPLITS}
+        classes, task = read_meta(path)
         return DatasetInfo(
             name=name,
             path=path,
-            classes=read_classes(path),
+            classes=classes,
             num_images=counts,
             created_at=read_created_at(path),
             modified_at=_modified_at(path),
-        )
+        ).set_task(task)
 
     async def delete(self, name: str) -> bool:
         try:
@@ -142,6 +149,7 @@ class FilesystemDatasetStore(DatasetStore):
         classes: list[str],
         samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
+        task: Task | None = None,
     ) -> DatasetInfo:
         created_at = time.time()
         target = self._layout.dataset_dir(name)
@@ -159,8 +167,8 @@ class FilesystemDatasetStore(DatasetStore):
             for kind in ("images", "labels"):
                 for split in datayaml.SPLITS:
                     (stage / journal.FILES / kind / split).mkdir(parents=True)
-            await _stage_samples(change, target, samples, len(classes), lambda split, filename: False)
-            change.write("data.yaml", dump_yaml(datayaml.build(classes)))
+            await _stage_samples(change, target, samples, len(classes), lambda split, filename: False, task)
+            change.write("data.yaml", dump_yaml(datayaml.build(classes, task)))
             if prompts:
                 change.write("prompts.yaml", dump_yaml(prompts))
             change.write(META_FILE, json.dumps({"created_at": created_at}).encode())
@@ -182,14 +190,15 @@ class FilesystemDatasetStore(DatasetStore):
 
     async def add_samples(self, name: str, samples: SampleSource) -> list[ImageInfo]:
         path = self._layout.existing(name)
-        nc = len(read_classes(path))
+        classes, task = read_meta(path)
+        nc = len(classes)
         with lock_for(path):
             recover(path)
             with journal.journal(path) as change:
                 def exists(split: str, filename: str) -> bool:
                     return (path / "images" / split / filename).exists()
 
-                infos = await _stage_samples(change, path, samples, nc, exists)
+                infos = await _stage_samples(change, path, samples, nc, exists, task)
                 change.commit()
         label_sets = {split: label_names(path / "labels" / split) for split in {i.split for i in infos}}
         for info in infos:
@@ -199,6 +208,7 @@ class FilesystemDatasetStore(DatasetStore):
     async def iter_samples(self, name: str, split: str | None = None, *, with_labels: bool = True
                            ) -> AsyncIterator[Sample]:
         path = self._layout.existing(name)
+        task = read_task(path) if with_labels else None
         for current in _splits(split):
             labels_dir = path / "labels" / current
             labels = label_names(labels_dir) if with_labels else set()
@@ -216,7 +226,7 @@ class FilesystemDatasetStore(DatasetStore):
                     with contextlib.suppress(FileNotFoundError):
                         with open(labels_prefix + label_name, encoding="utf-8") as file:
                             text = file.read()
-                        annotations = to_annotations(parse_text(text, source=f"{current}/{label_name}"))
+                        annotations = to_annotations(parse_text(text, source=f"{current}/{label_name}", task=task))
                 yield Sample(filename, current, data, annotations)
 
     async def iter_label_texts(self, name: str, split: str | None = None) -> AsyncIterator[tuple[str, str, str]]:
@@ -234,7 +244,8 @@ class FilesystemDatasetStore(DatasetStore):
         path = self._layout.existing(name)
         with lock_for(path):
             recover(path)
-            classes = read_classes(path) if changes.classes is None else validate_classes(changes.classes)
+            stored_classes, task = read_meta(path)
+            classes = stored_classes if changes.classes is None else validate_classes(changes.classes)
             plan = ChangePlan(
                 {split: set(image_names(path / "images" / split)) for split in datayaml.SPLITS},
                 {split: label_names(path / "labels" / split) for split in datayaml.SPLITS},
@@ -250,8 +261,9 @@ class FilesystemDatasetStore(DatasetStore):
                     if annotations is None:
                         plan.delete_label(relative, change)
                         continue
-                    boxes = check_annotations(annotations, nc=len(classes), source=relative[len("labels/"):])
-                    change.write(relative, format_text(boxes).encode("utf-8"))
+                    boxes = check_annotations(annotations, nc=len(classes), source=relative[len("labels/"):],
+                                              task=task)
+                    change.write(relative, format_text(boxes, task).encode("utf-8"))
                 if changes.classes is not None:
                     data = _data_yaml_with(path, classes)
                     change.write("data.yaml", data)
@@ -266,9 +278,10 @@ class FilesystemDatasetStore(DatasetStore):
 
     async def class_counts(self, name: str) -> ClassCounts:
         path = self._layout.existing(name)
+        task = read_task(path)
         counts = ClassCounts()
         for split in datayaml.SPLITS:
-            counts.add_labels(split, self._split_label_texts(path, split))
+            counts.add_labels(split, self._split_label_texts(path, split), task)
         return counts
 
     @staticmethod
@@ -376,11 +389,11 @@ def _splits(split: str | None) -> tuple[str, ...]:
 
 
 async def _stage_samples(change: journal.Journal, final_dir: Path, samples: SampleSource, nc: int,
-                   exists) -> list[ImageInfo]:
+                         exists, task: Task | None) -> list[ImageInfo]:
     """Stage checked samples (images exclusive, labels replacing) into a journal."""
     infos: list[ImageInfo] = []
     folders = {split: final_dir / "images" / split for split in datayaml.SPLITS}
-    async for checked in each_checked(samples, nc):
+    async for checked in each_checked(samples, nc, task):
         sample = checked.sample
         if exists(sample.split, sample.filename):
             raise ConflictError(f"image already exists ({checked.where})")
@@ -390,7 +403,7 @@ async def _stage_samples(change: journal.Journal, final_dir: Path, samples: Samp
             raise ConflictError(f"the batch holds this image twice ({checked.where})") from None
         if checked.boxes is not None:
             label = datayaml.label_name_for(sample.filename)
-            change.write(f"labels/{sample.split}/{label}", format_text(checked.boxes).encode("utf-8"))
+            change.write(f"labels/{sample.split}/{label}", format_text(checked.boxes, task).encode("utf-8"))
         infos.append(ImageInfo(
             filename=sample.filename,
             split=sample.split,

@@ -7,7 +7,7 @@ from pathlib import Path
 from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.persistence import fileio
-from ydc_cli.persistence.filesystem.layout import Layout
+from ydc_cli.persistence.filesystem.layout import Layout, read_task
 from ydc_cli.persistence.label_store import LabelStore
 from ydc_cli.persistence.models import Annotation
 from ydc_cli.persistence.samples import check_annotations, to_annotations
@@ -22,10 +22,11 @@ class FilesystemLabelStore(LabelStore):
     async def save(self, dataset: str, split: str, filename: str, annotations: list[Annotation]) -> None:
         root = self._layout.existing(dataset)
         path = self._layout.label_path(root, split, filename)
-        boxes = check_annotations(annotations, source=f"{split}/{path.name}")
+        task = read_task(root)
+        boxes = check_annotations(annotations, source=f"{split}/{path.name}", task=task)
         with fileio.storage_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
-        fileio.atomic_write(path, format_text(boxes).encode("utf-8"), commit=True)
+        fileio.atomic_write(path, format_text(boxes, task).encode("utf-8"), commit=True)
 
     async def load(self, dataset: str, split: str, filename: str) -> list[Annotation]:
         try:
@@ -37,7 +38,7 @@ class FilesystemLabelStore(LabelStore):
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        return to_annotations(parse_text(text, source=f"{split}/{path.name}"))
+        return to_annotations(parse_text(text, source=f"{split}/{path.name}", task=read_task(root)))
 
     async def delete(self, dataset: str, split: str, filename: str) -> bool:
         try:

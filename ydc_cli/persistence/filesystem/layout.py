@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import InvalidNameError, NotFoundError
@@ -29,6 +30,9 @@ from ydc_cli.domain.names import validate_dataset_name, validate_filename
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.yamlio import parse_yaml
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 META_FILE = ".ydc.json"
 LOCK_FILE = ".ydc.lock"
@@ -87,6 +91,20 @@ def read_classes(dataset_dir: Path) -> list[str]:
     """The class list from the dataset's data.yaml."""
     source = dataset_dir / "data.yaml"
     return datayaml.classes_from(parse_yaml(source.read_bytes(), str(source), literal=True), str(source))
+
+
+def read_task(dataset_dir: Path) -> Task:
+    """The dataset's task from its data.yaml (``task``, ``kpt_shape``); detect when it names none."""
+    return read_meta(dataset_dir)[1]
+
+
+def read_meta(dataset_dir: Path) -> tuple[list[str], Task]:
+    """The class list and the task from one read of the dataset's data.yaml."""
+    from ydc_cli.domain import tasks
+
+    source = dataset_dir / "data.yaml"
+    data = parse_yaml(source.read_bytes(), str(source), literal=True)
+    return datayaml.classes_from(data, str(source)), tasks.from_yaml(data, str(source)) or tasks.DETECT
 
 
 def read_created_at(dataset_dir: Path) -> float:

@@ -26,6 +26,8 @@ from ydc_cli.persistence.fileio import DEFAULT_LOCK_TIMEOUT
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from ydc_cli.domain.tasks import Task
+
 PAGE_SIZE = 65536
 
 
@@ -96,8 +98,21 @@ def _schema_v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _schema_v2(db: sqlite_utils.Database) -> None:
+    """Every YOLO task: a dataset's task (with pose's keypoint layout as JSON), a label's points.
+
+    ``boxes.points`` holds a polygon, an oriented box's corners or pose keypoints as
+    little-endian float64s (NULL for a detection box, whose rows are unchanged); the box
+    columns hold the shape's extent. Existing datasets are detect.
+    """
+    db.execute("ALTER TABLE datasets ADD COLUMN task TEXT NOT NULL DEFAULT 'detect'"
+               " CHECK (task IN ('detect', 'segment', 'obb', 'pose'))")
+    db.execute("ALTER TABLE datasets ADD COLUMN task_options TEXT")
+    db.execute("ALTER TABLE boxes ADD COLUMN points BLOB")
+
+
 # Each entry upgrades the schema by one version; append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_schema_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_schema_v1, _schema_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _BUSY_MARKERS = ("database is locked", "database table is locked", "database is busy")
@@ -229,6 +244,13 @@ class SqliteDatabase:
         if row is None:
             raise NotFoundError(f"no such dataset ({name})")
         return row[0]
+
+    def dataset_task(self, dataset_id: int) -> Task:
+        """The task of a dataset by id."""
+        from ydc_cli.persistence.sqlite._rows import task_from_row
+
+        row = self.conn.execute("SELECT name, task, task_options FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return task_from_row(*row)
 
     def find_dataset_id(self, name: str) -> int | None:
         row = self.conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()

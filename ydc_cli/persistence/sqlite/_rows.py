@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
+import struct
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError, NotFoundError
@@ -13,12 +16,39 @@ from ydc_cli.domain.labels import Box
 from ydc_cli.persistence.models import Annotation, ImageInfo
 from ydc_cli.persistence.samples import SampleSource, each_checked
 
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
+
 SPLIT_ORDER = "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END"
 
 
 def image_path(db_path: Path, dataset: str, split: str, filename: str) -> Path:
     """The address ImageInfo.path gives a stored BLOB: the YOLO layout under the database file."""
     return db_path / dataset / "images" / split / filename
+
+
+def pack_points(points: tuple[float, ...] | None) -> bytes | None:
+    """A shape's points as the ``boxes.points`` BLOB: little-endian float64s; None for a box."""
+    return None if points is None else struct.pack(f"<{len(points)}d", *points)
+
+
+def unpack_points(blob: bytes | None) -> tuple[float, ...] | None:
+    return None if blob is None else struct.unpack(f"<{len(blob) // 8}d", blob)
+
+
+def task_options(task: Task | None) -> str | None:
+    """The ``datasets.task_options`` JSON: pose's keypoint layout; None for the other tasks."""
+    if task is None:
+        return None
+    keys = {k: v for k, v in task.yaml_keys().items() if k != "task"}
+    return json.dumps(keys, sort_keys=True) if keys else None
+
+
+def task_from_row(name: str, task: str, options: str | None) -> Task:
+    from ydc_cli.domain import tasks
+
+    keys = json.loads(options) if options else {}
+    return tasks.make(task, keys.get("kpt_shape"), keys.get("flip_idx"), keys.get("skeleton"), name)
 
 
 def write_label(conn: sqlite3.Connection, dataset_id: int, split: str, stem: str, boxes: list[Box]) -> None:
@@ -30,8 +60,10 @@ def write_label(conn: sqlite3.Connection, dataset_id: int, split: str, stem: str
     ).fetchone()[0]
     conn.execute("DELETE FROM boxes WHERE label_id = ?", (label_id,))
     conn.executemany(
-        "INSERT INTO boxes (label_id, position, class_id, x, y, width, height) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(label_id, position, *box) for position, box in enumerate(boxes)],
+        "INSERT INTO boxes (label_id, position, class_id, x, y, width, height, points)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(label_id, position, box[0], box[1], box[2], box[3], box[4], pack_points(box[5]))
+         for position, box in enumerate(boxes)],
     )
 
 
@@ -42,12 +74,13 @@ def label_exists(conn: sqlite3.Connection, dataset_id: int, split: str, stem: st
 
 
 async def insert_samples(
-    conn: sqlite3.Connection, db_path: Path, dataset: str, dataset_id: int, samples: SampleSource, nc: int
+    conn: sqlite3.Connection, db_path: Path, dataset: str, dataset_id: int, samples: SampleSource, nc: int,
+    task: Task | None = None,
 ) -> list[ImageInfo]:
-    """Insert checked samples inside the caller's transaction."""
+    """Insert checked samples (labels of ``task``) inside the caller's transaction."""
     infos = []
     now = time.time()
-    async for checked in each_checked(samples, nc):
+    async for checked in each_checked(samples, nc, task):
         sample = checked.sample
         header = checked.header
         try:
@@ -74,9 +107,9 @@ async def insert_samples(
 
 def load_boxes(conn: sqlite3.Connection, label_id: int) -> list[Annotation]:
     rows = conn.execute(
-        "SELECT class_id, x, y, width, height FROM boxes WHERE label_id = ? ORDER BY position", (label_id,)
+        "SELECT class_id, x, y, width, height, points FROM boxes WHERE label_id = ? ORDER BY position", (label_id,)
     )
-    return [Annotation(*row) for row in rows]
+    return [Annotation(*row[:5], unpack_points(row[5])) for row in rows]
 
 
 def split_counts(conn: sqlite3.Connection, dataset_id: int) -> dict[str, int]:

@@ -6,6 +6,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError
@@ -20,9 +21,15 @@ from ydc_cli.persistence.sqlite._rows import (
     apply_removals,
     insert_samples,
     split_counts,
+    task_from_row,
+    task_options,
+    unpack_points,
     write_label,
 )
 from ydc_cli.persistence.yamlio import parse_prompts
+
+if TYPE_CHECKING:
+    from ydc_cli.domain.tasks import Task
 
 _PAGE = 256
 
@@ -34,8 +41,8 @@ class SqliteDatasetStore(DatasetStore):
         self._sql = database or SqliteDatabase(db_path)
         self.db_path = self._sql.path
 
-    async def create(self, name: str, classes: list[str]) -> DatasetInfo:
-        return await self.create_with_samples(name, classes, ())
+    async def create(self, name: str, classes: list[str], task: Task | None = None) -> DatasetInfo:
+        return await self.create_with_samples(name, classes, (), task=task)
 
     async def list(self) -> list[DatasetInfo]:
         with self._sql.errors():
@@ -52,15 +59,16 @@ class SqliteDatasetStore(DatasetStore):
         with self._sql.errors():
             conn = self._sql.conn
             row = conn.execute(
-                "SELECT id, created_at, modified_at FROM datasets WHERE name = ?", (name,)
+                "SELECT id, created_at, modified_at, task, task_options FROM datasets WHERE name = ?", (name,)
             ).fetchone()
             if row is None:
                 return None
-            dataset_id, created_at, modified_at = row
+            dataset_id, created_at, modified_at, task, options = row
             classes = [r[0] for r in conn.execute(
                 "SELECT name FROM classes WHERE dataset_id = ? ORDER BY class_id", (dataset_id,))]
             counts = split_counts(conn, dataset_id)
-        return DatasetInfo(name, self.db_path, classes, counts, created_at, modified_at)
+        return DatasetInfo(name, self.db_path, classes, counts, created_at, modified_at).set_task(
+            task_from_row(name, task, options))
 
     async def delete(self, name: str) -> bool:
         validate_dataset_name(name)
@@ -118,6 +126,7 @@ class SqliteDatasetStore(DatasetStore):
         classes: list[str],
         samples: SampleSource,
         prompts: dict[int, list[str]] | None = None,
+        task: Task | None = None,
     ) -> DatasetInfo:
         validate_dataset_name(name)
         classes = validate_classes(classes)
@@ -127,11 +136,12 @@ class SqliteDatasetStore(DatasetStore):
                 raise ConflictError(f"dataset already exists ({name})")
             now = time.time()
             dataset_id = conn.execute(
-                "INSERT INTO datasets (name, created_at, modified_at) VALUES (?, ?, ?)", (name, now, now)
+                "INSERT INTO datasets (name, created_at, modified_at, task, task_options) VALUES (?, ?, ?, ?, ?)",
+                (name, now, now, "detect" if task is None else task.name, task_options(task)),
             ).lastrowid
             _insert_classes(conn, dataset_id, classes)
             _insert_prompts(conn, dataset_id, prompts)
-            await insert_samples(conn, self.db_path, name, dataset_id, samples, len(classes))
+            await insert_samples(conn, self.db_path, name, dataset_id, samples, len(classes), task)
         info = await self.get(name)
         assert info is not None
         return info
@@ -141,7 +151,8 @@ class SqliteDatasetStore(DatasetStore):
         with self._sql.write() as conn:
             dataset_id = self._sql.dataset_id(name)
             nc = conn.execute("SELECT COUNT(*) FROM classes WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
-            infos = await insert_samples(conn, self.db_path, name, dataset_id, samples, nc)
+            infos = await insert_samples(conn, self.db_path, name, dataset_id, samples, nc,
+                                         self._sql.dataset_task(dataset_id))
             self._sql.touch(dataset_id)
         return infos
 
@@ -172,21 +183,23 @@ class SqliteDatasetStore(DatasetStore):
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
         with self._sql.errors():
             dataset_id = self._sql.dataset_id(name)
+            task = self._sql.dataset_task(dataset_id)
         for current in splits:
             with self._sql.errors():
                 rows = self._sql.conn.execute(
-                    "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height FROM labels l"
+                    "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height, b.points FROM labels l"
                     " LEFT JOIN boxes b ON b.label_id = l.id WHERE l.dataset_id = ? AND l.split = ?"
                     " ORDER BY l.stem || '.txt', b.position", (dataset_id, current),
                 ).fetchall()
             for stem, group in itertools.groupby(rows, key=lambda row: row[0]):
-                boxes = [row[1:] for row in group if row[1] is not None]
-                yield current, f"{stem}.txt", format_text(boxes)
+                boxes = [(*row[1:6], unpack_points(row[6])) for row in group if row[1] is not None]
+                yield current, f"{stem}.txt", format_text(boxes, task)
 
     async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
         validate_dataset_name(name)
         with self._sql.write() as conn:
             dataset_id = self._sql.dataset_id(name)
+            task = self._sql.dataset_task(dataset_id)
             if changes.classes is not None:
                 classes = validate_classes(changes.classes)
             else:
@@ -201,7 +214,7 @@ class SqliteDatasetStore(DatasetStore):
                     conn.execute("DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
                                  (dataset_id, split, stem))
                     continue
-                boxes = check_annotations(annotations, nc=len(classes), source=f"{split}/{stem}.txt")
+                boxes = check_annotations(annotations, nc=len(classes), source=f"{split}/{stem}.txt", task=task)
                 write_label(conn, dataset_id, split, stem, boxes)
             if changes.classes is not None:
                 conn.execute("DELETE FROM classes WHERE dataset_id = ?", (dataset_id,))
@@ -217,15 +230,15 @@ class SqliteDatasetStore(DatasetStore):
             return {}
         marks = ",".join("?" * len(stems))
         labels: dict[str, list[Annotation]] = {}
-        for stem, class_id, x, y, w, h in self._sql.conn.execute(
-            "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height FROM labels l"
+        for stem, class_id, x, y, w, h, points in self._sql.conn.execute(
+            "SELECT l.stem, b.class_id, b.x, b.y, b.width, b.height, b.points FROM labels l"
             " LEFT JOIN boxes b ON b.label_id = l.id"
             f" WHERE l.dataset_id = ? AND l.split = ? AND l.stem IN ({marks}) ORDER BY l.stem, b.position",
             (dataset_id, split, *stems),
         ):
             boxes = labels.setdefault(stem, [])
             if class_id is not None:
-                boxes.append(Annotation(class_id, x, y, w, h))
+                boxes.append(Annotation(class_id, x, y, w, h, unpack_points(points)))
         return labels
 
     # -- class table (datasets info) -------------------------------------------

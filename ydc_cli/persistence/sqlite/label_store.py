@@ -24,9 +24,10 @@ class SqliteLabelStore(LabelStore):
 
     async def save(self, dataset: str, split: str, filename: str, annotations: list[Annotation]) -> None:
         stem = _stem(dataset, split, filename)
-        boxes = check_annotations(annotations, source=f"{split}/{stem}.txt")
         with self._sql.write() as conn:
             dataset_id = self._sql.dataset_id(dataset)
+            boxes = check_annotations(annotations, source=f"{split}/{stem}.txt",
+                                      task=self._sql.dataset_task(dataset_id))
             write_label(conn, dataset_id, split, stem, boxes)
             self._sql.touch(dataset_id)
 

@@ -1,0 +1,136 @@
+"""Segmentation: ``class x1 y1 x2 y2 ...``, a polygon of at least 3 points."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ydc_cli.domain.errors import InvalidLabelError
+from ydc_cli.domain.shapes.base import (
+    Box,
+    Shape,
+    check_unit,
+    clip_polygon,
+    number_text,
+    pixel_points,
+    points_extent,
+    shoelace,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ydc_cli.domain.shapes.base import Task
+
+ZERO_AREA = 1e-9
+
+
+class Polygon(Shape):
+    kind = "polygon"
+    task = "segment"
+    option = "--polygon"
+
+    def columns(self, task: Task) -> str:
+        return "'class x1 y1 x2 y2 x3 y3 ...' (at least 3 points)"
+
+    def parse(self, class_id: int, values: list[float], task: Task, *, source: str = "", line: int = 0) -> Box:
+        return self.check(Box(class_id, 0.0, 0.0, 0.0, 0.0, tuple(values)), task, source=source, line=line)
+
+    def check(self, box: Box, task: Task, *, source: str = "", line: int = 0) -> Box:
+        points = box.points
+        if points is None:
+            raise InvalidLabelError(f"a segment dataset holds polygons: expected {self.columns(task)}",
+                                    source=source, line=line)
+        if len(points) % 2:
+            raise InvalidLabelError(f"a polygon needs x y pairs, got {len(points)} coordinates (an odd count)",
+                                    source=source, line=line)
+        if len(points) < 6:
+            raise InvalidLabelError(f"a polygon needs at least 3 points, got {len(points) // 2}",
+                                    source=source, line=line)
+        points = tuple(map(float, points))
+        check_unit(points, source=source, line=line)
+        return type(box)(box.class_id, *points_extent(points), points)
+
+    def format(self, box: Box, task: Task) -> str:
+        return " ".join(map(number_text, box.points or ()))
+
+    def warnings(self, box: Box, task: Task) -> list[str]:
+        points = box.points or ()
+        if shoelace(points) <= ZERO_AREA:
+            return ["polygon has zero area"]
+        if self_intersects(points):
+            return ["polygon crosses itself"]
+        return []
+
+    def clip(self, box: Box, task: Task) -> Box | None:
+        points = clip_polygon(box.points or ())
+        if len(points) < 6 or shoelace(points) <= ZERO_AREA:
+            return None
+        return type(box)(box.class_id, *points_extent(points), tuple(points))
+
+    def extent(self, box: Box) -> tuple[float, float, float, float]:
+        return points_extent(box.points or ())
+
+    def area(self, box: Box) -> float:
+        return shoelace(box.points or ())
+
+    def draw(self, canvas: np.ndarray, box: Box, colour: tuple[int, int, int], task: Task, thickness: int) -> None:
+        draw_outline(canvas, box.points or (), colour, thickness, fill=True)
+
+
+def draw_outline(canvas: np.ndarray, points, colour: tuple[int, int, int], thickness: int, *, fill: bool) -> None:
+    """A closed outline, and with ``fill`` a translucent inside, so the image shows through."""
+    import cv2
+
+    height, width = canvas.shape[:2]
+    pixels = pixel_points(points, width, height)
+    if fill:
+        layer = canvas.copy()
+        cv2.fillPoly(layer, [pixels], colour, cv2.LINE_AA)
+        cv2.addWeighted(layer, 0.3, canvas, 0.7, 0, dst=canvas)
+    cv2.polylines(canvas, [pixels], True, colour, thickness, cv2.LINE_AA)
+
+
+def self_intersects(points) -> bool:
+    """True when two edges of the closed polygon that do not share a corner cross."""
+    n = len(points) // 2
+    if n < 4:
+        return False
+    if n > 24:
+        return _self_intersects_numpy(points, n)
+    xs, ys = points[0::2], points[1::2]
+    edges = [(xs[i], ys[i], xs[(i + 1) % n], ys[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        ax, ay, bx, by = edges[i]
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # neighbours through the closing edge
+            cx, cy, dx, dy = edges[j]
+            d1 = (dx - cx) * (ay - cy) - (dy - cy) * (ax - cx)
+            d2 = (dx - cx) * (by - cy) - (dy - cy) * (bx - cx)
+            d3 = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+            d4 = (bx - ax) * (dy - ay) - (by - ay) * (dx - ax)
+            if d1 * d2 < 0 and d3 * d4 < 0:
+                return True
+    return False
+
+
+def _self_intersects_numpy(points, n: int) -> bool:
+    import numpy as np
+
+
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    a, b = p, np.roll(p, -1, axis=0)
+    ax, ay, bx, by = a[:, 0, None], a[:, 1, None], b[:, 0, None], b[:, 1, None]
+    cx, cy, dx, dy = a[None, :, 0], a[None, :, 1], b[None, :, 0], b[None, :, 1]
+    d1 = (dx - cx) * (ay - cy) - (dy - cy) * (ax - cx)
+    d2 = (dx - cx) * (by - cy) - (dy - cy) * (bx - cx)
+    d3 = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+    d4 = (bx - ax) * (dy - ay) - (by - ay) * (dx - ax)
+    crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
+    index = np.arange(n)
+    apart = (np.abs(index[:, None] - index[None, :]) > 1) & ~((index[:, None] == 0) & (index[None, :] == n - 1)) \
+        & ~((index[:, None] == n - 1) & (index[None, :] == 0))
+    return bool((crossing & apart).any())
+
+
+SHAPE = Polygon()
