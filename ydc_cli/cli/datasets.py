@@ -28,10 +28,36 @@ def _key_values(settings, items: list[str] | None, option: str, form: str) -> li
     return pairs
 
 
+TASK_HELP = "detect, segment, obb or pose (pose needs --kpt-shape)."
+
+
+def _task(settings, task: str | None, kpt_shape: str | None, flip_idx: str | None):
+    """The Task the options name; a usage error (exit 2) for one that cannot be."""
+    from ydc_cli.domain import tasks
+    from ydc_cli.domain.errors import InvalidDatasetError
+
+    def integers(text: str | None, option: str) -> list[int] | None:
+        if text is None:
+            return None
+        try:
+            return [int(v) for v in text.replace(",", " ").split()]
+        except ValueError:
+            fail(settings, 2, "usage", f"{option} takes integers, comma-separated: got {text!r}")
+
+    name = (task or ("pose" if kpt_shape else "detect")).lower()
+    if name not in tasks.TASKS:
+        fail(settings, 2, "usage", f"unknown task {task!r}: use {', '.join(tasks.TASKS)}")
+    try:
+        return tasks.make(name, integers(kpt_shape, "--kpt-shape"), integers(flip_idx, "--flip-idx"))
+    except InvalidDatasetError as exc:
+        fail(settings, 2, "usage", str(exc))
+
+
 def _info_rows(info) -> list[tuple[str, object]]:
     counts = info.num_images
     return [
         ("name", info.name),
+        ("task", info.task_spec().describe()),
         ("path", info.path),
         ("classes", ", ".join(f"{i}:{c}" for i, c in enumerate(info.classes)) or "(none)"),
         ("images", f"{sum(counts.values())} (train {counts['train']}, val {counts['val']}, test {counts['test']})"),
@@ -43,14 +69,22 @@ def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name of the new dataset.")],
     classes: Annotated[str, typer.Option("--classes", "-c", help="Class names, comma-separated: a,b,c.")],
+    task: Annotated[str, typer.Option("--task", "-t", help=f"What its labels hold: {TASK_HELP}")] = "detect",
+    kpt_shape: Annotated[str | None, typer.Option("--kpt-shape", help="Pose: keypoints per object and values per "
+                                                                      "keypoint (2, or 3 with visibility): 17,3.")]
+    = None,
+    flip_idx: Annotated[str | None, typer.Option("--flip-idx", help="Pose: the keypoint each one becomes in a "
+                                                                    "left-right flip: 0,2,1.")] = None,
 ) -> None:
-    """Create an empty dataset with the given classes."""
+    """Create an empty dataset with the given classes, for one task (detect by default)."""
     settings = settings_of(ctx)
-    info = run(ctx, lambda stores: stores.dataset.create(name, _comma_list(classes)))
+    spec = _task(settings, task, kpt_shape, flip_idx)
+    info = run(ctx, lambda stores: stores.dataset.create(name, _comma_list(classes), spec))
     if settings.json:
         output.emit_json(info)
     else:
-        output.status(settings, f"Created dataset {info.name} with {output.plural(len(info.classes), 'class')}")
+        kind = "" if spec.name == "detect" else f"{spec.describe()} "
+        output.status(settings, f"Created {kind}dataset {info.name} with {output.plural(len(info.classes), 'class')}")
 
 
 @app.command("list")
@@ -155,14 +189,21 @@ def import_dataset(
     follow_path: Annotated[bool, typer.Option("--follow-path", help="Follow data.yaml's path: and split entries "
                                                                    "out of the folder given, as ultralytics does.")]
     = False,
+    task: Annotated[str | None, typer.Option("--task", "-t", help="Read the labels as this task where the format "
+                                                                  "holds several (COCO's boxes or polygons): "
+                                                                  "detect, segment, obb or pose. Default: what the "
+                                                                  "files hold.")] = None,
 ) -> None:
-    """Import a dataset as it is: the format is detected and named; all or nothing."""
+    """Import a dataset as it is: the format and the task are detected and named; all or nothing."""
+    from ydc_cli.domain import tasks
     from ydc_cli.services.importing import open_import, store_import
 
     settings = settings_of(ctx)
+    if task is not None and task.lower() not in tasks.TASKS:
+        fail(settings, 2, "usage", f"unknown task {task!r}: use {', '.join(tasks.TASKS)}")
 
     async def go(stores):
-        chosen, reading = open_import(path, fmt, follow_path)
+        chosen, reading = open_import(path, fmt, follow_path, task.lower() if task else None)
         with output.progress(settings, f"Importing {name or path.name}", reading.count) as advance:
             return await store_import(stores, chosen, reading, path, name, advance)
 
@@ -173,6 +214,8 @@ def import_dataset(
     from ydc_cli import formats
 
     title = formats.get(report.format).title
+    if report.dataset.task != "detect":
+        title = f"{title} ({report.dataset.task_spec().describe()})"
     output.status(settings, f"Imported {report.dataset.name} from {title} at {report.root}: "
                             f"{output.plural(report.images, 'image')}, {report.labeled} labeled, "
                             f"{output.plural(report.backgrounds, 'background')}, {len(report.skipped)} skipped")

@@ -30,6 +30,9 @@ class ReadOptions:
     """What the user asked of an import beyond the path."""
 
     follow_path: bool = False  # data.yaml's path: and split entries may lead outside the folder given
+    # --task: what the user wants the labels read as (a format holding several kinds of shape reads this
+    # one: COCO's boxes rather than its polygons); None lets the format decide from what it holds
+    task: str | None = None
 
 
 @dataclass

@@ -63,7 +63,7 @@ class Yolo(Format):
             raise InvalidDatasetError(f"no images/<split> or <split>/images folders ({scope.root})")
         plan = _plan(scope, sources, reading.skipped, reading.notes)
         reading.count = len(plan)
-        task = reading.task = _task_of(data, plan, str(yaml_path))
+        task = reading.task = _task_of(data, plan, str(yaml_path), options.task)
         reading.samples = lambda: _samples(plan, len(classes), task)
         return reading
 
@@ -261,11 +261,16 @@ def _plan(scope: _Scope, sources: dict[str, list[Path]], skipped: list[tuple[str
     return plan
 
 
-def _task_of(data: object, plan: list[tuple[str, str, str]], source: str) -> Task:
-    """The task data.yaml names, else the one the label lines show (read until it is certain)."""
+def _task_of(data: object, plan: list[tuple[str, str, str]], source: str, asked: str | None = None) -> Task:
+    """The task asked for (--task: nine-column lines read as four-point polygons, say), else the one
+    data.yaml names, else the one the label lines show (read until it is certain)."""
     from ydc_cli.domain import tasks
 
     named = tasks.from_yaml(data, source)
+    if asked is not None and (named is None or named.name != asked):
+        pose = isinstance(data, dict) and asked == "pose"
+        return tasks.make(asked, data.get("kpt_shape") if pose else None, data.get("flip_idx") if pose else None,
+                          source=source)
     if named is not None:
         return named
 

@@ -45,7 +45,8 @@ class _Counter:
             yield sample
 
 
-def open_import(path: Path, fmt: str | None = None, follow_path: bool = False) -> tuple[Format, Reading]:
+def open_import(path: Path, fmt: str | None = None, follow_path: bool = False, task: str | None = None
+                ) -> tuple[Format, Reading]:
     """The format of ``path`` (detected, or the one named) and its reading, not yet streamed.
 
     Raises:
@@ -57,7 +58,15 @@ def open_import(path: Path, fmt: str | None = None, follow_path: bool = False) -
     chosen = formats.get(fmt) if fmt else formats.detect(path)
     if not path.exists():
         raise NotFoundError(f"no such file or folder ({path})")
-    return chosen, chosen.read(path, ReadOptions(follow_path=follow_path))
+    reading = chosen.read(path, ReadOptions(follow_path=follow_path, task=task))
+    if task is not None and (reading.task.name if reading.task else "detect") != task:
+        from ydc_cli.domain.errors import InvalidDatasetError
+
+        found = reading.task.name if reading.task else "detect"
+        reading.close()
+        raise InvalidDatasetError(f"the {chosen.title} labels here are {found}, not {task}: import without --task, "
+                                  f"then `ydc datasets convert` ({path})")
+    return chosen, reading
 
 
 async def store_import(stores: Stores, chosen: Format, reading: Reading, path: Path, name: str | None = None,
@@ -74,7 +83,7 @@ async def store_import(stores: Stores, chosen: Format, reading: Reading, path: P
 
 async def import_path(stores: Stores, path: Path, name: str | None = None,
                       on_sample: Callable[[int], None] | None = None, fmt: str | None = None,
-                      follow_path: bool = False) -> ImportReport:
+                      follow_path: bool = False, task: str | None = None) -> ImportReport:
     """Import the dataset at ``path`` as a new dataset; the name defaults to the file or folder name.
 
     Raises:
@@ -82,7 +91,7 @@ async def import_path(stores: Stores, path: Path, name: str | None = None,
         ConflictError: the dataset exists.
         InvalidInputError: not a dataset, or a bad image, label or archive member.
     """
-    chosen, reading = open_import(path, fmt, follow_path)
+    chosen, reading = open_import(path, fmt, follow_path, task)
     return await store_import(stores, chosen, reading, path, name, on_sample)
 
 
