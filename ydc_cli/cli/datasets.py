@@ -487,6 +487,40 @@ def subset(
                             f"(train {counts['train']}, val {counts['val']}, test {counts['test']})")
 
 
+@app.command("convert")
+def convert(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Dataset to convert.")],
+    to_task: Annotated[str, typer.Option("--to-task", "-t", help="detect (any task's boxes), obb (a polygon's "
+                                                                 "minimum-area rectangle) or segment (an oriented "
+                                                                 "box's corners).")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new dataset (must not exist).")],
+) -> None:
+    """Make a new dataset of another task from NAME: polygons to boxes or rotated rectangles, oriented boxes
+    to boxes, pose to boxes; all or nothing."""
+    from ydc_cli.services.converting import convert_dataset
+
+    settings = settings_of(ctx)
+
+    async def go(stores):
+        info = await stores.dataset.get(name)
+        total = sum(info.num_images.values()) if info else None
+        with output.progress(settings, f"Converting into {into}", total) as advance:
+            return await convert_dataset(stores, name, to_task.lower(), into, advance)
+
+    report = run(ctx, go)
+    if settings.json:
+        output.emit_json(report)
+        return
+    parts = [f"Made {into} ({report.to_task}) from {name} ({report.from_task}): "
+             f"{output.plural(report.shapes, 'shape')} converted"]
+    if report.dropped:
+        parts.append(f"{output.plural(report.dropped, 'degenerate shape')} of no area dropped")
+    if report.clipped:
+        parts.append(f"{output.plural(report.clipped, 'rectangle')} cut at the image's edge")
+    output.status(settings, ", ".join(parts))
+
+
 @app.command("dedupe")
 def dedupe(
     ctx: typer.Context,

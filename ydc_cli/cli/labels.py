@@ -20,11 +20,13 @@ def _render(settings, annotations, classes) -> None:
         output.emit_json(annotations)
         return
     if not annotations:
-        output.status(settings, "No boxes")
+        output.status(settings, "No labels")
         return
-    output.table(None, ["class", "name", "x", "y", "w", "h"], [
+    points = any(a.points is not None for a in annotations)
+    output.table(None, ["class", "name", "x", "y", "w", "h", *(["points"] if points else [])], [
         (a.class_id, classes[a.class_id] if a.class_id < len(classes) else "?",
-         f"{a.x:.6f}", f"{a.y:.6f}", f"{a.width:.6f}", f"{a.height:.6f}") for a in annotations])
+         f"{a.x:.6f}", f"{a.y:.6f}", f"{a.width:.6f}", f"{a.height:.6f}",
+         *([" ".join(f"{v:.6g}" for v in a.points or ())] if points else [])) for a in annotations])
 
 
 @app.command("show")
@@ -45,21 +47,32 @@ def set_(
     box: Annotated[list[str] | None, typer.Option("--box", "-b", help='One box, "CLASS X Y W H" (repeatable); '
                                                                       'CLASS is an id or a class name.')]
     = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="A YOLO label file to take the boxes from.")]
+    polygon: Annotated[list[str] | None, typer.Option("--polygon", "-p", help='Segment datasets: one polygon, '
+                                                                              '"CLASS X1 Y1 X2 Y2 X3 Y3 ..." '
+                                                                              "(repeatable).")] = None,
+    obb: Annotated[list[str] | None, typer.Option("--obb", help='Obb datasets: one oriented box by its corners, '
+                                                                '"CLASS X1 Y1 X2 Y2 X3 Y3 X4 Y4" (repeatable).')]
+    = None,
+    keypoints: Annotated[list[str] | None, typer.Option("--keypoints", "-k", help='Pose datasets: one object, '
+                                                                                  '"CLASS X Y W H PX1 PY1 [V1] ..." '
+                                                                                  "(repeatable).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="A YOLO label file to take the labels from.")]
     = None,
 ) -> None:
-    """Replace an image's boxes, validated against the dataset's classes."""
+    """Replace an image's labels, validated against the dataset's classes and task."""
     from ydc_cli.services.labels import set_labels
 
     settings = settings_of(ctx)
-    if not box and file is None:
-        fail(settings, 2, "usage", "give the boxes with --box \"CLASS X Y W H\" or --file LABELS.txt")
-
-    annotations = run(ctx, lambda stores: set_labels(stores, dataset, split, filename, box or [], file))
+    if not (box or polygon or obb or keypoints) and file is None:
+        fail(settings, 2, "usage", "give the labels with --box \"CLASS X Y W H\" (or --polygon, --obb, --keypoints "
+                                   "for those tasks) or --file LABELS.txt")
+    shapes = {"--polygon": polygon or [], "--obb": obb or [], "--keypoints": keypoints or []}
+    annotations = run(ctx, lambda stores: set_labels(stores, dataset, split, filename, box or [], file, shapes))
     if settings.json:
         output.emit_json(annotations)
     else:
-        output.status(settings, f"Set {output.plural(len(annotations), 'box')} on {dataset}/{split}/{filename}")
+        kind = "box" if not annotations or annotations[0].points is None else "label"
+        output.status(settings, f"Set {output.plural(len(annotations), kind)} on {dataset}/{split}/{filename}")
 
 
 @app.command("clear")

@@ -108,7 +108,7 @@ async def change_classes(
                 continue
             if new_id != box.class_id:
                 result.remapped_boxes += 1
-            rewritten.append(Annotation(new_id, box.x, box.y, box.width, box.height))
+            rewritten.append(Annotation(new_id, box.x, box.y, box.width, box.height, box.points))
         if rewritten != label.annotations:
             labels[(label.split, label.filename)] = rewritten
         if result.dropped_boxes > dropped:

@@ -24,4 +24,5 @@ async def copy_dataset(
                 on_sample(1)
             yield sample
 
-    return await target.dataset.create_with_samples(new_name or name, info.classes, stream(), prompts)
+    return await target.dataset.create_with_samples(new_name or name, info.classes, stream(), prompts,
+                                                    task=info.task_spec())

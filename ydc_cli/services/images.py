@@ -68,7 +68,7 @@ async def add_images(
     info = await stores.dataset.get(dataset)
     if info is None:
         raise NotFoundError(f"no such dataset ({dataset})")
-    nc = len(info.classes)
+    nc, task = len(info.classes), info.task_spec()
     paths = collect_images(inputs)
 
     def samples() -> Iterator[Sample]:
@@ -80,7 +80,7 @@ async def add_images(
                     text = label.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     raise InvalidLabelError("label file is not UTF-8 text", source=str(label)) from None
-                annotations = to_annotations(parse_text(text, nc=nc, source=str(label)))
+                annotations = to_annotations(parse_text(text, nc=nc, source=str(label), task=task))
             if on_sample:
                 on_sample(1)
             yield Sample(path.name, split, path.read_bytes(), annotations)

@@ -49,6 +49,12 @@ async def merge_datasets(
         if info is None:
             raise NotFoundError(f"no such dataset ({source})")
         infos.append(info)
+    task = infos[0].task_spec() if infos else None
+    for info in infos[1:]:
+        if info.task_spec() != task:
+            raise InvalidInputError(f"cannot merge {infos[0].name} ({task.describe()}) with {info.name} "
+                                    f"({info.task_spec().describe()}): the datasets hold different tasks; "
+                                    "`ydc datasets convert` one of them first")
     classes: list[str] = []
     for info in infos:
         classes.extend(c for c in info.classes if c not in classes)
@@ -72,10 +78,11 @@ async def merge_datasets(
                     report_renamed.append((info.name, sample.split, sample.filename, filename))
                 taken[sample.split].add(datayaml.stem_of(filename))
                 annotations = None if sample.annotations is None else [
-                    Annotation(ids[a.class_id], a.x, a.y, a.width, a.height) for a in sample.annotations]
+                    Annotation(ids[a.class_id], a.x, a.y, a.width, a.height, a.points) for a in sample.annotations]
                 if on_sample:
                     on_sample(1)
                 yield Sample(filename, sample.split, sample.data, annotations)
 
-    merged = await stores.dataset.create_with_samples(into, classes, stream(), dict(sorted(prompts.items())))
+    merged = await stores.dataset.create_with_samples(into, classes, stream(), dict(sorted(prompts.items())),
+                                                      task=task)
     return MergeReport(merged, mappings, report_renamed)

@@ -154,7 +154,8 @@ async def make_subset(stores: Stores, plan: SubsetPlan, on_sample: Callable[[int
                         return
 
     prompts = await stores.dataset.get_prompts(name)
-    created = await stores.dataset.create_with_samples(plan.into, plan.source.classes, stream(), prompts)
+    created = await stores.dataset.create_with_samples(plan.into, plan.source.classes, stream(), prompts,
+                                                       task=plan.source.task_spec())
     return SubsetReport(created, name, plan.selected, plan.sample, len(plan.chosen))
 
 
@@ -173,8 +174,9 @@ async def _read_labels(stores: Stores, dataset: str, split: str | None, wanted: 
                        ) -> tuple[set[tuple[str, str]], dict[tuple[str, str], str]]:
     """One read of every label: those holding a box of a ``wanted`` class, and each one's state."""
     holding, states = set(), {}
+    task = (await _info(stores, dataset)).task_spec()
     async for label_split, label_name, text in stores.dataset.iter_label_texts(dataset, split):
-        ids, unreadable = readable_class_ids(text)
+        ids, unreadable = readable_class_ids(text, task)
         states[label_split, label_name] = BOXES if ids or unreadable else BACKGROUND
         if not wanted.isdisjoint(ids):
             holding.add((label_split, label_name))

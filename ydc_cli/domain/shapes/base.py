@@ -62,8 +62,8 @@ class Shape:
         """The numbers of a label line after the class id."""
         raise NotImplementedError
 
-    def warnings(self, box: Box, task: Task) -> list[str]:
-        """What is legal but likely wrong (a zero-area or self-intersecting polygon)."""
+    def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
+        """What is legal but likely wrong, as ``(code, message)``: a zero-area or self-intersecting polygon."""
         return []
 
     def clip(self, box: Box, task: Task) -> Box | None:

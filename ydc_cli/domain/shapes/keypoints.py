@@ -59,13 +59,14 @@ class Keypoints(Shape):
             values[6::3] = [f"{v:g}" for v in (box.points or ())[2::3]]
         return " ".join(values)
 
-    def warnings(self, box: Box, task: Task) -> list[str]:
-        k, dim = task.kpt_shape or (0, 0)
+    def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
         outside = [i + 1 for i, (x, y, visible) in enumerate(keypoint_triples(box, task))
                    if visible and not (box.x - box.width / 2 - 1e-6 <= x <= box.x + box.width / 2 + 1e-6
                                        and box.y - box.height / 2 - 1e-6 <= y <= box.y + box.height / 2 + 1e-6)]
-        return [f"keypoint{'s' if len(outside) > 1 else ''} {', '.join(map(str, outside))} outside the box"] \
-            if outside else []
+        if not outside:
+            return []
+        return [("keypoint_outside",
+                 f"keypoint{'s' if len(outside) > 1 else ''} {', '.join(map(str, outside))} outside the box")]
 
     def clip(self, box: Box, task: Task) -> Box | None:
         clipped = clip_box(box)
@@ -80,22 +81,30 @@ class Keypoints(Shape):
         return clipped._replace(points=tuple(points))
 
     def draw(self, canvas: np.ndarray, box: Box, colour: tuple[int, int, int], task: Task, thickness: int) -> None:
-        import cv2
-
         draw_box(canvas, box, colour, thickness)
-        height, width = canvas.shape[:2]
-        triples = keypoint_triples(box, task)
-        pixels = [(round(x * width), round(y * height)) for x, y, _ in triples]
-        for a, b in task.skeleton_pairs():
-            if a < len(triples) and b < len(triples) and triples[a][2] and triples[b][2]:
-                cv2.line(canvas, pixels[a], pixels[b], colour, max(1, thickness - 1), cv2.LINE_AA)
-        radius = max(2, thickness + 1)
-        for (x, y), (_, _, visible) in zip(pixels, triples, strict=True):
-            if visible == 2:
-                cv2.circle(canvas, (x, y), radius, (255, 255, 255), -1, cv2.LINE_AA)
-                cv2.circle(canvas, (x, y), radius, colour, 1, cv2.LINE_AA)
-            elif visible:  # labelled but hidden: a ring
-                cv2.circle(canvas, (x, y), radius, colour, 1, cv2.LINE_AA)
+        draw_keypoints(canvas, box, colour, task, thickness)
+
+
+def draw_keypoints(canvas: np.ndarray, box: Box, colour: tuple[int, int, int], task: Task, thickness: int) -> None:
+    """The skeleton between labelled keypoints, then the keypoints: a disc in a white rim for a visible
+    one, a ring for one labelled but hidden, nothing for one not labelled (white keeps them apart from
+    the image and from a box of their own colour)."""
+    import cv2
+
+    height, width = canvas.shape[:2]
+    triples = keypoint_triples(box, task)
+    pixels = [(round(x * width), round(y * height)) for x, y, _ in triples]
+    for a, b in task.skeleton_pairs():
+        if a < len(triples) and b < len(triples) and triples[a][2] and triples[b][2]:
+            cv2.line(canvas, pixels[a], pixels[b], colour, thickness, cv2.LINE_AA)
+    radius = 2 * thickness + 2
+    for centre, (_, _, visible) in zip(pixels, triples, strict=True):
+        if visible == 2:
+            cv2.circle(canvas, centre, radius + 1, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(canvas, centre, radius, colour, -1, cv2.LINE_AA)
+        elif visible:
+            cv2.circle(canvas, centre, radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
+            cv2.circle(canvas, centre, radius, colour, thickness, cv2.LINE_AA)
 
 
 def keypoint_triples(box: Box, task: Task) -> list[tuple[float, float, float]]:

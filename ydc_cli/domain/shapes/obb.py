@@ -38,12 +38,12 @@ class OrientedBox(Shape):
     def format(self, box: Box, task: Task) -> str:
         return " ".join(map(number_text, box.points or ()))
 
-    def warnings(self, box: Box, task: Task) -> list[str]:
+    def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
         points = box.points or ()
         if shoelace(points) <= ZERO_AREA:
-            return ["oriented box has zero area"]
+            return [("zero_area", "oriented box has zero area")]
         if self_intersects(points):
-            return ["oriented box corners are out of order (its edges cross)"]
+            return [("self_intersection", "oriented box corners are out of order (its edges cross)")]
         return []
 
     def clip(self, box: Box, task: Task) -> Box | None:
@@ -65,7 +65,7 @@ class OrientedBox(Shape):
         draw_outline(canvas, box.points or (), colour, thickness, fill=False)
         height, width = canvas.shape[:2]
         x, y = box.points[0] * width, box.points[1] * height  # the first corner: which way round the box is
-        cv2.circle(canvas, (round(x), round(y)), max(2, thickness + 1), colour, -1, cv2.LINE_AA)
+        cv2.circle(canvas, (round(x), round(y)), 2 * thickness + 1, colour, -1, cv2.LINE_AA)
 
 
 SHAPE = OrientedBox()

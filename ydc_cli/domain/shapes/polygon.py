@@ -53,12 +53,12 @@ class Polygon(Shape):
     def format(self, box: Box, task: Task) -> str:
         return " ".join(map(number_text, box.points or ()))
 
-    def warnings(self, box: Box, task: Task) -> list[str]:
+    def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
         points = box.points or ()
         if shoelace(points) <= ZERO_AREA:
-            return ["polygon has zero area"]
+            return [("zero_area", "polygon has zero area")]
         if self_intersects(points):
-            return ["polygon crosses itself"]
+            return [("self_intersection", "polygon crosses itself")]
         return []
 
     def clip(self, box: Box, task: Task) -> Box | None:
@@ -78,15 +78,23 @@ class Polygon(Shape):
 
 
 def draw_outline(canvas: np.ndarray, points, colour: tuple[int, int, int], thickness: int, *, fill: bool) -> None:
-    """A closed outline, and with ``fill`` a translucent inside, so the image shows through."""
+    """A closed outline, and with ``fill`` a translucent inside, so the image shows through.
+
+    The fill is blended within the polygon's bounding rectangle only: an image of many small
+    polygons costs what their areas cost, not a copy of the whole image each.
+    """
     import cv2
 
     height, width = canvas.shape[:2]
     pixels = pixel_points(points, width, height)
     if fill:
-        layer = canvas.copy()
-        cv2.fillPoly(layer, [pixels], colour, cv2.LINE_AA)
-        cv2.addWeighted(layer, 0.3, canvas, 0.7, 0, dst=canvas)
+        left, top, w, h = cv2.boundingRect(pixels)
+        left, top, right, bottom = max(0, left), max(0, top), min(width, left + w), min(height, top + h)
+        if right > left and bottom > top:
+            region = canvas[top:bottom, left:right]
+            layer = region.copy()
+            cv2.fillPoly(layer, [pixels - (left, top)], colour, cv2.LINE_AA)
+            region[:] = cv2.addWeighted(layer, 0.3, region, 0.7, 0)
     cv2.polylines(canvas, [pixels], True, colour, thickness, cv2.LINE_AA)
 
 
