@@ -85,3 +85,25 @@ def db_snapshot(db_path: Path) -> list[str]:
         dump = list(conn.iterdump())
     conn.close()
     return dump
+
+
+def shapes_dataset(folder: Path, task: str = "detect", train: int = 6, val: int = 2, size: int = 96,
+                   seed: int = 0) -> Path:
+    """examples/make_shapes.py: a YOLO folder of circles and squares (triangles for pose) for ``task``."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "make_shapes.py"
+    subprocess.run([sys.executable, str(script), str(folder), "--task", task, "--train", str(train), "--val",
+                    str(val), "--size", str(size), "--seed", str(seed)], check=True, capture_output=True)
+    return folder
+
+
+def label_lines(folder: Path) -> dict[str, list[list[float]]]:
+    """Every label file under ``folder`` by ``split/stem``: its rows as floats."""
+    found = {}
+    for path in sorted(folder.rglob("*.txt")):
+        if path.parent.parent.name == "labels":
+            rows = [[float(v) for v in line.split()] for line in path.read_text().splitlines() if line.strip()]
+            found[f"{path.parent.name}/{path.stem}"] = rows
+    return found

@@ -32,7 +32,8 @@ def test_any_text_parses_or_raises_invalid_label(text):
         assert exc.line >= 1
     else:
         for b in boxes:
-            assert b.class_id >= 0 and all(0 <= v <= 1 for v in b[1:5]) and b.points is None and b.width > 0 and b.height > 0
+            assert b.class_id >= 0 and all(0 <= v <= 1 for v in b[1:5])
+            assert b.points is None and b.width > 0 and b.height > 0
 
 
 @pytest.mark.parametrize("line, message", [

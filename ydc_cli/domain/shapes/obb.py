@@ -40,10 +40,10 @@ class OrientedBox(Shape):
 
     def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
         points = box.points or ()
-        if shoelace(points) <= ZERO_AREA:
-            return [("zero_area", "oriented box has zero area")]
         if self_intersects(points):
             return [("self_intersection", "oriented box corners are out of order (its edges cross)")]
+        if shoelace(points) <= ZERO_AREA:
+            return [("zero_area", "oriented box has zero area")]
         return []
 
     def clip(self, box: Box, task: Task) -> Box | None:

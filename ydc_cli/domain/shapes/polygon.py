@@ -55,13 +55,15 @@ class Polygon(Shape):
 
     def warnings(self, box: Box, task: Task) -> list[tuple[str, str]]:
         points = box.points or ()
-        if shoelace(points) <= ZERO_AREA:
-            return [("zero_area", "polygon has zero area")]
         if self_intersects(points):
             return [("self_intersection", "polygon crosses itself")]
+        if shoelace(points) <= ZERO_AREA:
+            return [("zero_area", "polygon has zero area")]
         return []
 
     def clip(self, box: Box, task: Task) -> Box | None:
+        if all(0.0 <= v <= 1.0 for v in box.points or ()):
+            return type(box)(box.class_id, *points_extent(box.points), tuple(box.points))
         points = clip_polygon(box.points or ())
         if len(points) < 6 or shoelace(points) <= ZERO_AREA:
             return None
