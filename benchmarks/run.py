@@ -67,8 +67,9 @@ import sys
 from ultralytics.data import YOLODataset
 from ultralytics.data.utils import check_det_dataset
 data = check_det_dataset(sys.argv[1])
+task = sys.argv[2] if len(sys.argv) > 2 else "detect"
 for split in ("train", "val"):
-    YOLODataset(img_path=data[split], data=data, task="detect", imgsz=640, augment=False)
+    YOLODataset(img_path=data[split], data=data, task=task, imgsz=640, augment=False)
 """
 ONE_COMMAND_APP = """
 import typer
@@ -200,10 +201,28 @@ def materialize(bench: Bench, stores_root: Path) -> float:
     return elapsed
 
 
-def ultralytics_scan(bench: Bench, source: Path) -> float:
+def ultralytics_scan(bench: Bench, source: Path, task: str = "detect") -> float:
     for cache in source.glob("labels/*.cache"):
         cache.unlink()
-    return bench.child([sys.executable, "-c", ULTRALYTICS_SCAN, source / "data.yaml"], "ultralytics scan")
+    return bench.child([sys.executable, "-c", ULTRALYTICS_SCAN, source / "data.yaml", task], "ultralytics scan")
+
+
+def segment_measures(bench: Bench, n: int, size: int) -> list[Measure]:
+    """``validate`` of a segmentation dataset against ultralytics' scan of it (task segment), per backend."""
+    source = bench.work / "segment-source"
+    generate(source, n, size, task="segment")
+    stored = {b: bench.work / f"segment-stored-{b}" for b in ("filesystem", "sqlite")}
+    for backend, root in stored.items():
+        bench.ydc(backend, root, "datasets", "import", source, "--name", "seg", label="setup")
+    measures = [Measure("ultralytics scan, segment", "ultralytics scan, segment",
+                        lambda _: ultralytics_scan(bench, source, "segment"), reads=source)]
+    for backend, root in stored.items():
+        measures.append(Measure(
+            f"ydc datasets validate, segment, {backend}", "ultralytics scan, segment",
+            lambda _, b=backend, r=root: bench.ydc(b, r, "datasets", "validate", "seg",
+                                                   label=f"validate segment, {b}"), 0.5,
+            reads=root / "ydc.db" if backend == "sqlite" else root))
+    return measures
 
 
 def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path], batch: int) -> list[Measure]:
@@ -375,6 +394,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=100_000, help="images for the scale run (0: skip it)")
     parser.add_argument("--scale-size", type=int, default=64)
+    parser.add_argument("--segment-scale", type=int, default=100_000,
+                        help="polygon images for the segmentation import slope (0: skip it)")
     args = parser.parse_args()
     (Path.cwd() / "bench-out").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ydc-bench-", dir=Path.cwd() / "bench-out") as tmp:
@@ -400,7 +421,8 @@ def main() -> None:
         print(f"{args.n} images at {args.size} px with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds",
               file=sys.stderr)
         timings: dict[str, list[float]] = {}
-        measures = main_measures(bench, source, part, stored, args.batch) + format_measures(bench, stored)
+        measures = (main_measures(bench, source, part, stored, args.batch) + format_measures(bench, stored)
+                    + segment_measures(bench, args.n, args.size))
         run_rounds(measures, args.rounds, timings)
 
         scaled: list[Measure] = []
@@ -430,6 +452,16 @@ def main() -> None:
         if folders:
             print()
             holds &= slope(bench, folders, largest)
+        if args.segment_scale:
+            polygons: dict[int, Path] = {}
+            for n in sorted({1000, max(1000, args.segment_scale // 10), args.segment_scale}):
+                polygons[n] = work / f"segment-scale-{n}"
+                generate(polygons[n], n, args.scale_size, task="segment")
+            largest = {b: bench.ydc(b, bench.fresh(f"segment-scale-{b}"), "datasets", "import",
+                                    polygons[args.segment_scale], label=f"import segment {args.segment_scale}, {b}")
+                       for b in ("filesystem", "sqlite")}
+            print("\npolygon imports (segmentation, 1-4 polygons of 8-32 points per image):")
+            holds &= slope(bench, polygons, largest)
         peak = max((v for k, v in PEAK_RSS_MB.items() if k not in BASELINES), default=0.0)
         print(f"\npeak RSS of any ydc command: {peak:.0f} MB (target < 300 MB: {'ok' if peak < 300 else 'MISSED'})")
         holds &= peak < 300

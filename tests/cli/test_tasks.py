@@ -80,7 +80,7 @@ def test_create_with_a_task_and_set_each_kind(ydc, tmp_path):
         assert shown == stored
         assert "points" in ydc("labels", "show", name, "train", "x.jpg").stdout
     bad = [
-        ("d0", "--polygon", "0 0.1 0.1 0.5 0.1", "a polygon needs at least 3 points, got 2 (--polygon 1)"),
+        ("d0", "--polygon", "0 0.1 0.1 0.5 0.1", "polygons of at least 3 points (--polygon 1)"),
         ("d0", "--polygon", "0 0.1 0.1 0.5 0.1 0.3", "an odd count"),
         ("d0", "--polygon", "0 0.1 0.1 0.5 0.1 0.3 1.5", "coordinate 1.5 is outside [0, 1]"),
         ("d1", "--obb", "0 0.2 0.2 0.6 0.2 0.6 0.4 0.2", "expected 9 columns"),
@@ -103,14 +103,15 @@ def test_a_folder_mixing_kinds_is_refused_naming_file_and_line(ydc, tmp_path):
     victim.write_text(victim.read_text() + "0 0.5 0.5 0.1 0.1\n")
     refused = ydc("datasets", "import", source)
     assert refused.exit_code == 5, refused.stderr
-    assert "mix" in refused.stderr and f"{victim.name}:" in refused.stderr and refused.stderr.count("\n") == 1
+    assert "the labels mix kinds" in refused.stderr and f"{victim.name}:2)" in refused.stderr
+    assert refused.stderr.count("\n") == 1
     assert _json(ydc("--json", "datasets", "list")) == []
     # a box file and a polygon file: kinds mixed across files
     other = shapes_dataset(tmp_path / "two", "segment")
     first = sorted((other / "labels" / "train").glob("*.txt"))[0]
     first.write_text("0 0.5 0.5 0.1 0.1\n")
     refused = ydc("datasets", "import", other)
-    assert refused.exit_code == 5 and "mix" in refused.stderr, refused.stderr
+    assert refused.exit_code == 5 and "the labels mix kinds" in refused.stderr, refused.stderr
 
 
 def test_nine_columns_are_oriented_boxes_unless_asked_as_polygons(ydc, tmp_path):

@@ -83,11 +83,12 @@ def parse_line(text: str, *, nc: int | None = None, source: str = "", line: int 
     parts = text.split()
     detect = task is None or task.name == "detect"
     if detect and len(parts) != 5:
-        kind = ""
         if len(parts) >= 7 and len(parts) % 2:
-            kind = " (a polygon or oriented box line: this is a detect dataset)"
+            raise InvalidLabelError(f"the labels mix kinds: a polygon or oriented box row ({len(parts)} columns) in "
+                                    "a detect dataset, whose rows are 5 columns 'class x y w h'",
+                                    source=source, line=line)
         raise InvalidLabelError(
-            f"expected 5 columns 'class x y w h', got {len(parts)}{kind}", source=source, line=line
+            f"expected 5 columns 'class x y w h', got {len(parts)}", source=source, line=line
         )
     try:
         values = [float(p) for p in parts]

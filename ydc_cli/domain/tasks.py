@@ -110,7 +110,8 @@ def make(name: str = "detect", kpt_shape: object = None, flip_idx: object = None
         if shape is not None and len(shape) != 2:
             raise InvalidDatasetError(f"kpt_shape must be [K, 2 or 3], got {list(shape)}")
         flips = None if flip_idx is None else tuple(_integers(flip_idx, "flip_idx"))
-        pairs = None if skeleton is None else tuple(tuple(_integers(p, "skeleton")) for p in _items(skeleton))
+        pairs = None if skeleton is None else tuple(
+            tuple(_integers(p, "skeleton")) for p in _items(skeleton, "skeleton"))
         if name == "detect" and shape is not None:
             name = "pose"
         return Task(str(name), shape, flips, pairs)  # type: ignore[arg-type]
@@ -131,14 +132,14 @@ def from_yaml(data: object, source: str = "data.yaml") -> Task | None:
     return make(name or "pose", data.get("kpt_shape"), data.get("flip_idx"), data.get("skeleton"), source)
 
 
-def _items(value: object) -> list:
+def _items(value: object, key: str) -> list:
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise InvalidDatasetError(f"expected a list, got {value!r}")
+    raise InvalidDatasetError(f"{key} must be a list, got {value!r}")
 
 
 def _integers(value: object, key: str) -> list[int]:
-    items = _items(value)
+    items = _items(value, key)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
         raise InvalidDatasetError(f"{key} must be a list of integers, got {value!r}")
     return items

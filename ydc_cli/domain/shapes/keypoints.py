@@ -31,6 +31,9 @@ class Keypoints(Shape):
 
     def parse(self, class_id: int, values: list[float], task: Task, *, source: str = "", line: int = 0) -> Box:
         k, dim = task.kpt_shape or (0, 0)
+        if len(values) == 4 and k:
+            raise InvalidLabelError(f"the labels mix kinds: a box row without keypoints in a pose dataset: expected "
+                                    f"{self.columns(task)}", source=source, line=line)
         if len(values) != 4 + k * dim:
             raise InvalidLabelError(f"expected {self.columns(task)}, got {len(values) + 1}", source=source, line=line)
         return self.check(Box(class_id, *values[:4], tuple(values[4:])), task, source=source, line=line)
@@ -86,9 +89,9 @@ class Keypoints(Shape):
 
 
 def draw_keypoints(canvas: np.ndarray, box: Box, colour: tuple[int, int, int], task: Task, thickness: int) -> None:
-    """The skeleton between labelled keypoints, then the keypoints: a disc in a white rim for a visible
-    one, a ring for one labelled but hidden, nothing for one not labelled (white keeps them apart from
-    the image and from a box of their own colour)."""
+    """The skeleton between labelled keypoints, then the keypoints: a disc for a visible one, a ring
+    (the image seen inside it) for one labelled but hidden, nothing for one not labelled. A white rim
+    outside each keeps it apart from the image and from a box of its own colour."""
     import cv2
 
     height, width = canvas.shape[:2]
@@ -103,7 +106,7 @@ def draw_keypoints(canvas: np.ndarray, box: Box, colour: tuple[int, int, int], t
             cv2.circle(canvas, centre, radius + 1, (255, 255, 255), -1, cv2.LINE_AA)
             cv2.circle(canvas, centre, radius, colour, -1, cv2.LINE_AA)
         elif visible:
-            cv2.circle(canvas, centre, radius, (255, 255, 255), thickness + 2, cv2.LINE_AA)
+            cv2.circle(canvas, centre, radius + 1, (255, 255, 255), thickness + 1, cv2.LINE_AA)
             cv2.circle(canvas, centre, radius, colour, thickness, cv2.LINE_AA)
 
 

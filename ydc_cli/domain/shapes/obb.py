@@ -23,6 +23,10 @@ class OrientedBox(Shape):
         return "9 columns 'class x1 y1 x2 y2 x3 y3 x4 y4'"
 
     def parse(self, class_id: int, values: list[float], task: Task, *, source: str = "", line: int = 0) -> Box:
+        if len(values) == 4 or (len(values) >= 6 and len(values) % 2 == 0 and len(values) != 8):
+            kind = "a box row (5 columns)" if len(values) == 4 else f"a polygon row ({len(values) + 1} columns)"
+            raise InvalidLabelError(f"the labels mix kinds: {kind} in an obb dataset, whose rows are 9 columns "
+                                    "'class x1 y1 x2 y2 x3 y3 x4 y4'", source=source, line=line)
         return self.check(Box(class_id, 0.0, 0.0, 0.0, 0.0, tuple(values)), task, source=source, line=line)
 
     def check(self, box: Box, task: Task, *, source: str = "", line: int = 0) -> Box:

@@ -33,6 +33,9 @@ class Polygon(Shape):
         return "'class x1 y1 x2 y2 x3 y3 ...' (at least 3 points)"
 
     def parse(self, class_id: int, values: list[float], task: Task, *, source: str = "", line: int = 0) -> Box:
+        if len(values) == 4:
+            raise InvalidLabelError("the labels mix kinds: a box row (5 columns) in a segment dataset, whose rows "
+                                    "are polygons of at least 3 points", source=source, line=line)
         return self.check(Box(class_id, 0.0, 0.0, 0.0, 0.0, tuple(values)), task, source=source, line=line)
 
     def check(self, box: Box, task: Task, *, source: str = "", line: int = 0) -> Box:
