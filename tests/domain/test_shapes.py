@@ -82,14 +82,19 @@ def test_area_clip_and_crossing():
     square = (0.2, 0.2, 0.6, 0.2, 0.6, 0.6, 0.2, 0.6)
     assert shoelace(square) == pytest.approx(0.16) and not self_intersects(square)
     assert self_intersects((0.1, 0.1, 0.5, 0.5, 0.1, 0.4, 0.4, 0.1))
-    # past 24 points the check runs in numpy: a circle does not cross itself, a circle's points shuffled do
+    # the sweep agrees with testing every pair of edges, on random and on simple polygons
     import math
+    import random
 
-    circle = [v for i in range(40) for v in (0.5 + 0.3 * math.cos(i * math.pi / 20),
-                                             0.5 + 0.3 * math.sin(i * math.pi / 20))]
-    assert not self_intersects(circle)
-    swapped = circle[:10] + circle[20:22] + circle[12:20] + circle[10:12] + circle[22:]
-    assert self_intersects(swapped)
+    rng = random.Random(1)
+    for trial in range(400):
+        n = rng.randint(4, 40)
+        if trial % 2:
+            angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+            polygon = [v for a in angles for v in (0.5 + 0.3 * math.cos(a), 0.5 + 0.3 * math.sin(a))]
+        else:
+            polygon = [rng.random() for _ in range(2 * n)]
+        assert self_intersects(polygon) == _crosses_brute_force(polygon), polygon
     assert shoelace(clip_polygon((-0.5, -0.5, 0.5, -0.5, 0.5, 0.5, -0.5, 0.5))) == pytest.approx(0.25)
     assert clip_polygon((1.5, 1.5, 2, 1.5, 2, 2)) == []
     shape = for_task("segment")
@@ -98,6 +103,23 @@ def test_area_clip_and_crossing():
     assert for_task("obb").area(Box(0, 0, 0, 0, 0, square)) == pytest.approx(0.16)
     kept = for_task("pose").clip(Box(0, 0.9, 0.5, 0.4, 0.2, (0.95, 0.5, 2, 0.5, 1.2, 2, 0, 0, 0, 0.9, 0.5, 1)), POSE)
     assert kept.width == pytest.approx(0.3) and kept.points[3:6] == (0.0, 0.0, 0.0)
+
+
+def _crosses_brute_force(points) -> bool:
+    n = len(points) // 2
+    corners = list(zip(points[0::2], points[1::2], strict=True))
+
+    def side(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    for i in range(n):
+        for k in range(i + 1, n):
+            if k - i == 1 or (i == 0 and k == n - 1):
+                continue
+            a, b, c, d = corners[i], corners[(i + 1) % n], corners[k], corners[(k + 1) % n]
+            if side(c, d, a) * side(c, d, b) < 0 and side(a, b, c) * side(a, b, d) < 0:
+                return True
+    return False
 
 
 def test_guessing_the_task_from_column_counts():
