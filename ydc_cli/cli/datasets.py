@@ -562,11 +562,13 @@ def dedupe(
 def stats(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the class histogram and box "
-                                                             "size and aspect distributions.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also write a PNG of the class histogram, the box "
+                                                             "size and aspect distributions and the task's "
+                                                             "own figures.")] = None,
 ) -> None:
-    """Images per split, instances and images per class, backgrounds, boxes per image, box sizes."""
-    from ydc_cli.services.stats import dataset_stats, plot_stats
+    """Images per split, instances and images per class, backgrounds, boxes per image, box sizes, and the
+    task's figures: points and area per polygon, oriented box angles and aspects, keypoint visibility."""
+    from ydc_cli.services.stats import RAW_FIELDS, dataset_stats, plot_stats
 
     settings = settings_of(ctx)
     async def go(stores):
@@ -577,7 +579,7 @@ def stats(
 
     result = run(ctx, go)
     if settings.json:
-        output.emit_json({k: v for k, v in output.to_jsonable(result).items() if k not in ("sizes", "aspects")})
+        output.emit_json({k: v for k, v in output.to_jsonable(result).items() if k not in RAW_FIELDS})
         return
     images = result.images
     output.fields([
@@ -593,9 +595,10 @@ def stats(
                  [(c, result.instances_per_class[c], result.images_per_class[c]) for c in result.instances_per_class])
     output.table(None, ["distribution", "min", "p25", "median", "p75", "max"], [
         (label, *(f"{getattr(d, q):.3f}" for q in ("min", "p25", "median", "p75", "max")))
-        for label, d in (("box size sqrt(w*h)", result.box_size), ("box width", result.box_width),
-                         ("box height", result.box_height), ("aspect w/h", result.aspect),
-                         ("boxes per image", result.boxes_per_image))])
+        for label, d in result.distributions()])
+    if result.keypoint_visibility is not None:
+        output.table(None, ["keypoint", "visible", "hidden", "not labelled"],
+                     [(k.keypoint, k.visible, k.hidden, k.not_labelled) for k in result.keypoint_visibility])
     if plot is not None:
         output.status(settings, f"Wrote {plot}")
 

@@ -1,7 +1,8 @@
-"""A dataset at a glance: a mosaic of images with their boxes and class names.
+"""A dataset at a glance: a mosaic of images with their labels and class names.
 
 Laid out like ultralytics' batch mosaics (``plot_images``): a near-square grid
-of letterboxed tiles, boxes in per-class colours with the class name, the
+of letterboxed tiles, each label drawn as its task's shape (box, polygon,
+oriented box, keypoints) in per-class colours with the class name, the
 file name on each tile. Each image is shrunk to its tile before the boxes are
 drawn, so captions read at the size they are seen; large JPEGs are decoded
 at a reduced size to begin with.
@@ -26,6 +27,8 @@ from ydc_cli.persistence import Annotation, Stores
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ydc_cli.domain.tasks import Task
 
 MAX_TILES = 256
 MOSAIC_WIDTH = 1920  # what the tiles of one row share, within the tile limits below
@@ -87,11 +90,12 @@ async def preview_dataset(
     if not target.parent.is_dir():
         raise NotFoundError(f"no such folder ({target.parent})")
 
+    task = info.task_spec()
     texts = {(s, label): text async for s, label, text in stores.dataset.iter_label_texts(name, split)}
     images = sorted(await stores.image.list(name, split), key=lambda i: (datayaml.SPLITS.index(i.split), i.filename))
     candidates: list[tuple[str, str, list[Annotation]]] = []
     for image in images:
-        boxes = _readable_boxes(texts.get((image.split, datayaml.label_name_for(image.filename)), ""))
+        boxes = _readable_boxes(texts.get((image.split, datayaml.label_name_for(image.filename)), ""), task)
         if wanted and not any(b.class_id in wanted for b in boxes):
             continue
         candidates.append((image.split, image.filename, boxes))
@@ -101,7 +105,7 @@ async def preview_dataset(
         raise NotFoundError(f"no images{detail} to preview ({where})")
     chosen = random.Random(seed).sample(range(len(candidates)), min(count, len(candidates)))
     picked = [candidates[i] for i in sorted(chosen)]
-    mosaic = await _draw_mosaic(stores, name, picked, info.classes)
+    mosaic = await _draw_mosaic(stores, name, picked, info.classes, task)
 
     from ydc_cli.persistence.fileio import atomic_write
     from ydc_cli.persistence.image_store import encode_image
@@ -110,13 +114,14 @@ async def preview_dataset(
     return Preview(target, [PreviewImage(s, f, len(b)) for s, f, b in picked], len(candidates))
 
 
-def _readable_boxes(text: str) -> list[Annotation]:
-    """The label's boxes; lines that do not parse are left out (``validate`` reports them)."""
+def _readable_boxes(text: str, task: Task) -> list[Annotation]:
+    """The label's shapes, read as ``task``'s lines; lines that do not parse are left out (``validate``
+    reports them)."""
     boxes = []
     for line in text.splitlines():
         if line.strip():
             try:
-                boxes.append(Annotation(*parse_line(line)))
+                boxes.append(Annotation(*parse_line(line, task=task)))
             except InvalidLabelError:
                 continue
     return boxes
@@ -130,7 +135,7 @@ def _columns(count: int) -> int:
 
 
 async def _draw_mosaic(stores: Stores, name: str, picked: list[tuple[str, str, list[Annotation]]],
-                       classes: list[str]) -> np.ndarray:
+                       classes: list[str], task: Task) -> np.ndarray:
     import numpy as np
 
     from ydc_cli.services.parallel import map_ordered
@@ -146,7 +151,7 @@ async def _draw_mosaic(stores: Stores, name: str, picked: list[tuple[str, str, l
 
     def draw(item) -> np.ndarray:  # runs in worker threads: decoding and resizing release the GIL
         split, filename, boxes, data = item
-        return _tile(data, boxes, classes, size, f"{split}/{filename}")
+        return _tile(data, boxes, classes, task, size, f"{split}/{filename}")
 
     index = 0
     async for _, tile in map_ordered(encoded(), draw):
@@ -178,8 +183,9 @@ def _decode_for(data: bytes, size: int) -> np.ndarray | None:
     return cv2.imdecode(np.frombuffer(data, np.uint8), flags)
 
 
-def _tile(data: bytes, boxes: list[Annotation], classes: list[str], size: int, caption: str) -> np.ndarray:
-    """One letterboxed tile: the image fitted into ``size`` x ``size``, its boxes, its name at the bottom."""
+def _tile(data: bytes, boxes: list[Annotation], classes: list[str], task: Task, size: int, caption: str
+          ) -> np.ndarray:
+    """One letterboxed tile: the image fitted into ``size`` x ``size``, its shapes, its name at the bottom."""
     import cv2
     import numpy as np
 
@@ -198,7 +204,7 @@ def _tile(data: bytes, boxes: list[Annotation], classes: list[str], size: int, c
         ratio = size / max(height, width)
         fitted = (max(1, round(width * ratio)), max(1, round(height * ratio)))
         image = cv2.resize(image, fitted, interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
-        draw_boxes(image, boxes, classes, font_scale=font_scale, thickness=thickness)
+        draw_boxes(image, boxes, classes, task=task, font_scale=font_scale, thickness=thickness)
         top, left = (size - fitted[1]) // 2, (size - fitted[0]) // 2
         tile[top:top + fitted[1], left:left + fitted[0]] = image
     _caption(tile, caption, font_scale)
