@@ -41,11 +41,27 @@ def datumaro_write(fmt: str, out: Path, classes: list[str], items: list[dict], *
     return out
 
 
+def datumaro_write_keypoints(fmt: str, out: Path, classes: list[str], keypoints: dict, items: list[dict],
+                             **options: object) -> Path:
+    """As ``datumaro_write``, every class given the keypoints ``{"labels": [names], "joints": [[1, 2], ...]}``
+    (Datumaro's point categories), for its COCO keypoints exporter."""
+    spec = {"classes": classes, "keypoints": keypoints,
+            "items": [{**item, "image": str(item["image"])} for item in items]}
+    _datumaro("write", fmt, str(out), json.dumps(options), stdin=json.dumps(spec))
+    return out
+
+
 def datumaro_read(fmt: str, path: Path, **options: object) -> dict:
     """What Datumaro reads at ``path`` as ``fmt`` (``options``: its importer's, e.g.
     ``coordinate_mode="voc-one-based"``): ``{"classes", "items": [{"id", "subset", "width",
     "height", "boxes": [[class, x, y, w, h]]}]}``."""
     return json.loads(_datumaro("read", fmt, str(path), json.dumps(options)))
+
+
+def datumaro_read_shapes(fmt: str, path: Path, **options: object) -> dict:
+    """As ``datumaro_read``, each item with ``"shapes": [[kind, class, values]]`` too (polygon, polyline,
+    points: flat pixel points; rotated: its four corners as Datumaro turns them, flat)."""
+    return json.loads(_datumaro("read_shapes", fmt, str(path), json.dumps(options)))
 
 
 def labelstudio_write(yolo_dir: Path, out: Path, root_url: str = "", out_type: str = "annotations") -> Path:
