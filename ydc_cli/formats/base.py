@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -298,12 +298,21 @@ class BoxTally:
     """Boxes a reader converted, clipped at the image edge, or left out (with why, per file)."""
 
     clipped: int = 0
+    shapes: int = 0  # polygons and oriented boxes clipped
+    keypoints: int = 0  # pose objects with keypoints off the image (those stored as not labelled)
 
     def notes(self) -> list[str]:
-        if not self.clipped:
-            return []
-        return [f"{self.clipped} box{'es' if self.clipped != 1 else ''} reached past the image edge "
-                "and were clipped to it"]
+        notes = []
+        if self.clipped:
+            notes.append(f"{self.clipped} box{'es' if self.clipped != 1 else ''} reached past the image edge "
+                         "and were clipped to it")
+        if self.shapes:
+            notes.append(f"{self.shapes} shape{'s' if self.shapes != 1 else ''} reached past the image edge "
+                         "and were clipped to it")
+        if self.keypoints:
+            notes.append(f"{self.keypoints} object{'s' if self.keypoints != 1 else ''} had keypoints off the image, "
+                         "stored as not labelled")
+        return notes
 
 
 def pixel_box(class_id: int, x1: float, y1: float, x2: float, y2: float, width: float, height: float,
@@ -334,6 +343,67 @@ def corners(annotation: Annotation, width: float, height: float) -> tuple[float,
     w, h = annotation.width * width, annotation.height * height
     x1, y1 = annotation.x * width - w / 2, annotation.y * height - h / 2
     return x1, y1, x1 + w, y1 + h
+
+
+def pixel_shape(task: Task, class_id: int, values: Sequence[float], width: float, height: float,
+                tally: BoxTally | None = None, box: Sequence[float] | None = None) -> Annotation | str:
+    """A shape in pixels (origin top-left) as a normalised annotation of ``task``, clipped to the
+    image as the task's shape clips, or the reason it is left out.
+
+    ``values`` are a polygon's or an oriented box's flat ``x y`` points (segment, obb), or a pose
+    object's keypoints, ``kpt_shape[1]`` values each (``x y`` or ``x y visibility``; an unlabelled
+    keypoint, visibility 0, is stored as ``0 0 0``); a pose object's box is ``box`` (corners
+    ``x1 y1 x2 y2``), else the extent of its labelled keypoints on the image.
+    """
+    from ydc_cli.domain.errors import InvalidLabelError
+    from ydc_cli.domain.shapes.base import Box
+    from ydc_cli.persistence import Annotation
+
+    if width <= 0 or height <= 0:
+        return "image has no size"
+    if not all(map(_finite, values)):
+        return "coordinates are not numbers"
+    shape = task.shape
+    if task.name == "pose":
+        k, dim = task.kpt_shape or (0, 0)
+        if len(values) != k * dim:
+            return f"expected {k} keypoints of {dim} values, got {len(values)} values"
+        keypoints = [list(values[i * dim:i * dim + dim]) for i in range(k)]
+        derived = box is None
+        if box is None:  # the labelled keypoints on the image
+            labelled = [(x, y) for x, y, *visible in keypoints
+                        if (not visible or visible[0] > 0) and 0 <= x <= width and 0 <= y <= height]
+            if not labelled:
+                return "no keypoint is labelled on the image"
+            xs, ys = zip(*labelled, strict=True)
+            box = (min(xs), min(ys), max(xs), max(ys))
+        extent = pixel_box(class_id, *box, width, height, None if derived else tally)
+        if isinstance(extent, str):
+            return "its keypoints span no area (no box to give them)" if derived else extent
+        flat = []
+        for x, y, *visible in keypoints:
+            flat += [0.0] * dim if visible and visible[0] <= 0 else \
+                [round(x / width, 6), round(y / height, 6), *visible]
+        candidate = Box(class_id, extent.x, extent.y, extent.width, extent.height, tuple(flat))
+        clipped = shape.clip(candidate, task)
+        if tally is not None and clipped is not None and clipped.points != candidate.points:
+            tally.keypoints += 1
+        candidate = clipped or candidate
+    else:
+        scaled = tuple(round(v / (width if i % 2 == 0 else height), 6) for i, v in enumerate(values))
+        candidate = Box(class_id, 0.0, 0.0, 0.0, 0.0, scaled)
+        if any(not 0.0 <= v <= 1.0 for v in scaled):
+            clipped = shape.clip(candidate, task)
+            if clipped is None:
+                return f"{shape.kind} has no area inside the image"
+            if tally is not None and any(v < -EDGE or v > 1 + EDGE for v in scaled):
+                tally.shapes += 1
+            candidate = clipped
+    try:
+        checked = shape.check(candidate, task)
+    except InvalidLabelError as exc:
+        return str(exc)
+    return Annotation(class_id, checked.x, checked.y, checked.width, checked.height, checked.points)
 
 
 def _finite(value: float) -> bool:
