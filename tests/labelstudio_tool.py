@@ -3,6 +3,7 @@
     python labelstudio_tool.py write YOLO_DIR TASKS.json [ROOT_URL [OUT_TYPE]]  # convert_yolo_to_ls writes tasks
     python labelstudio_tool.py read CONFIG.xml TASKS.json                     # Converter reads them: boxes as JSON
     python labelstudio_tool.py min CONFIG.xml TASKS.json OUT.json             # Converter writes them as JSON-MIN
+    python labelstudio_tool.py read_shapes CONFIG.xml TASKS.json [OBB]        # Converter reads polygons, rotated boxes
 
 ``YOLO_DIR`` holds ``images/``, ``labels/`` and ``classes.txt``, as the converter expects;
 ``ROOT_URL`` is what ``data.image`` starts with (the converter's default is
@@ -49,5 +50,23 @@ def json_min(config: str, tasks: str, out: str) -> None:
         shutil.copy(os.path.join(folder, "result.json"), out)
 
 
+def read_shapes(config: str, tasks: str, obb: str = "") -> None:
+    """The converter's YOLO export of the tasks (``obb`` non-empty: its YOLO OBB export, rotated rectangles
+    as four corners): ``{image file stem: [[class, *values]]}``, the label lines' numbers (polygons too)."""
+    from label_studio_converter import Converter
+
+    with tempfile.TemporaryDirectory() as folder:
+        Converter(config, project_dir=os.path.dirname(tasks), download_resources=False).convert_to_yolo(
+            tasks, folder, is_dir=False, is_obb=bool(obb))
+        with open(os.path.join(folder, "classes.txt")) as file:
+            classes = [line.strip() for line in file if line.strip()]
+        found = {}
+        for name in sorted(os.listdir(os.path.join(folder, "labels"))):
+            with open(os.path.join(folder, "labels", name)) as file:
+                rows = [line.split() for line in file if line.strip()]
+            found[name[:-4]] = [[classes[int(r[0])], *map(float, r[1:])] for r in rows]
+    json.dump(found, sys.stdout)
+
+
 if __name__ == "__main__":
-    {"write": write, "read": read, "min": json_min}[sys.argv[1]](*sys.argv[2:])
+    {"write": write, "read": read, "min": json_min, "read_shapes": read_shapes}[sys.argv[1]](*sys.argv[2:])

@@ -79,6 +79,14 @@ def labelstudio_read(config: Path, tasks: Path) -> dict[str, list]:
     return json.loads(_datumaro("read", str(config), str(tasks), tool=LABEL_STUDIO_TOOL))
 
 
+def labelstudio_read_shapes(config: Path, tasks: Path, obb: bool = False) -> dict[str, list]:
+    """What Label Studio's converter reads from an export as YOLO label lines (with ``obb``, its YOLO OBB
+    export: rotated rectangles as four corners): ``{image stem: [[class, *numbers]]}``, normalised;
+    polygons are ``x1 y1 x2 y2 ...``."""
+    return json.loads(_datumaro("read_shapes", str(config), str(tasks), "obb" if obb else "",
+                                tool=LABEL_STUDIO_TOOL))
+
+
 def labelstudio_min(config: Path, tasks: Path, out: Path) -> Path:
     """Label Studio's converter writes an export's tasks as its JSON-MIN export, at ``out``."""
     _datumaro("min", str(config), str(tasks), str(out), tool=LABEL_STUDIO_TOOL)
