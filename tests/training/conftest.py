@@ -25,10 +25,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BACKENDS = ("filesystem", "sqlite")
 
 
-def make_shapes(folder: Path, train: int = 12, val: int = 4, seed: int = 0, flat: bool = False) -> Path:
-    """examples/make_shapes.py at 64 px; with ``flat``, ``train`` images without labels in one folder."""
+def make_shapes(folder: Path, train: int = 12, val: int = 4, seed: int = 0, flat: bool = False,
+                task: str = "detect") -> Path:
+    """examples/make_shapes.py at 64 px for ``task``; with ``flat``, ``train`` images without labels in one folder."""
     args = [sys.executable, EXAMPLES / "make_shapes.py", folder, "--train", str(train), "--val", str(val),
-            "--size", "64", "--seed", str(seed)]
+            "--size", "64", "--seed", str(seed), "--task", task]
     subprocess.run(args + (["--flat"] if flat else []), check=True, capture_output=True)
     if flat:
         for label in folder.glob("*.txt"):

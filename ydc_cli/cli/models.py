@@ -7,7 +7,9 @@ import typer
 
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
+from ydc_cli.cli.train import scores_text
 from ydc_cli.domain.errors import NotFoundError
+from ydc_cli.training import metric_key
 
 app = typer.Typer(help="Register, activate, export and import trained models.", no_args_is_help=True)
 
@@ -61,32 +63,51 @@ def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model nam
     settings = settings_of(ctx)
 
     async def load(stores):
-        return await _get(stores, name), await stores.model.get_training_record(name)
+        from ydc_cli.services.evaluation import model_task
 
-    info, record = run(ctx, load)
+        record = await stores.model.get_training_record(name)
+        return await _get(stores, name), record, await model_task(stores, name, record)
+
+    info, record, task = run(ctx, load)
     validations = (record or {}).get("validations") or []
     latest = validations[-1] if validations else None
     if settings.json:
-        output.emit_json({**output.to_jsonable(info), "training": record, "validation": latest})
+        output.emit_json({**output.to_jsonable(info), "task": task, "metrics": (record or {}).get("metrics"),
+                          "training": record, "validation": latest})
         return
     record = record or {}
     rows = _rows(info)
+    rows.insert(1, ("task", task or "-"))
+    if record.get("metrics"):
+        rows.append(("metrics", scores_text(record["metrics"])))
     if latest:
+        extra = scores_text(latest.get("scores") or {}, ("mask", "pose"))
         rows.append(("validated", f"{latest.get('dataset')}/{latest.get('split')}: mAP50 {latest['map50']:.4f}, "
                                   f"mAP50-95 {latest['map50_95']:.4f}, P {latest['precision']:.4f}, "
-                                  f"R {latest['recall']:.4f} ({_when(latest.get('validated_at'))})"))
+                                  f"R {latest['recall']:.4f}{', ' + extra if extra else ''} "
+                                  f"({_when(latest.get('validated_at'))})"))
     config = record.get("config")
     if config:
         rows.append(("trained with", ", ".join(f"{k}={config[k]}" for k in
                                               ("epochs", "imgsz", "batch", "device", "patience") if k in config)))
     output.fields(rows)
-    if record:
-        epochs = record.get("epochs", [])
-        if epochs:
-            keys = [k for k in ("train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50(B)",
-                                "metrics/mAP50-95(B)") if k in epochs[0]]
-            output.table(None, ["epoch", *(k.split("/")[1].removesuffix("(B)") for k in keys)],
-                         [(e.get("epoch"), *(f"{e[k]:.4f}" for k in keys)) for e in epochs])
+    epochs = record.get("epochs", [])
+    if epochs:
+        keys = [k for k in epochs[0] if k.startswith("train/") and k.endswith("_loss")]
+        keys += [metric_key(kind, measure) for kind in ("box", "mask", "pose") for measure in ("map50", "map50_95")
+                 if metric_key(kind, measure) in epochs[0]]
+        output.table(None, ["epoch", *(_column(k) for k in keys)],
+                     [(e.get("epoch"), *(f"{e[k]:.4f}" if isinstance(e.get(k), (int, float)) else "-" for k in keys))
+                      for e in epochs])
+
+
+def _column(key: str) -> str:
+    """An epoch table's heading: ``train/box_loss`` is box_loss, ``metrics/mAP50(M)`` is mask mAP50."""
+    name = key.split("/", 1)[1]
+    for kind, suffix in (("", "(B)"), ("mask ", "(M)"), ("pose ", "(P)")):
+        if name.endswith(suffix):
+            return kind + name.removesuffix(suffix)
+    return name
 
 
 @app.command("add")
@@ -200,7 +221,9 @@ def val(
 ) -> None:
     """Measure a model on a dataset split: mAP50, mAP50-95, precision and recall, overall and per class.
 
-    The result is kept with the model (`ydc models show` shows the latest).
+    The dataset must be of the model's task. Boxes are scored for every task, and
+    masks (segment) or keypoints (pose) too. The result is kept with the model
+    (`ydc models show` shows the latest).
     """
     from ydc_cli.services.evaluation import validate_model
     from ydc_cli.training.ultralytics_adapter import UltralyticsValidator
@@ -216,14 +239,18 @@ def val(
     if settings.json:
         output.emit_json(result)
         return
-    output.table(None, ["class", "images", "instances", "precision", "recall", "mAP50", "mAP50-95"], [
+    kind = {"segment": "mask", "pose": "pose"}.get(result.task)
+    extra = [f"{kind}_{m}" for m in ("map50", "map50_95")] if kind else []
+    output.table(None, ["class", "images", "instances", "precision", "recall", "mAP50", "mAP50-95",
+                        *(f"{kind} {m}" for m in ("mAP50", "mAP50-95") if kind)], [
         ("all", str(result.images), str(result.instances), _score(result.precision), _score(result.recall),
-         _score(result.map50), _score(result.map50_95)),
+         _score(result.map50), _score(result.map50_95), *(_score(result.scores.get(k)) for k in extra)),
         *((c.name, str(c.images), str(c.instances), _score(c.precision), _score(c.recall), _score(c.map50),
-           _score(c.map50_95)) for c in result.classes)])
+           _score(c.map50_95), *(_score(c.scores.get(k)) for k in extra)) for c in result.classes)])
+    scores = scores_text(result.scores, ("mask", "pose"))
     output.status(settings, f"{name} on {dataset}/{split}: mAP50 {result.map50:.4f}, mAP50-95 "
-                            f"{result.map50_95:.4f} over {output.plural(result.images, 'image')}; recorded with "
-                            f"the model")
+                            f"{result.map50_95:.4f}{', ' + scores if scores else ''} over "
+                            f"{output.plural(result.images, 'image')}; recorded with the model")
 
 
 @app.command("predict")
@@ -235,7 +262,8 @@ def predict(
                                                                     "(created when missing).")],
     conf: Annotated[float, typer.Option("--conf", help="Keep predictions at or above this confidence.")] = 0.25,
 ) -> None:
-    """Draw a model's predictions on image files into a folder; the store is not touched."""
+    """Draw a model's predictions (boxes, masks' outlines, oriented boxes or keypoints, by its task) on image
+    files into a folder; the store is not touched."""
     from ydc_cli.services.evaluation import predict_files
     from ydc_cli.training.ultralytics_adapter import UltralyticsPredictor
 
@@ -254,5 +282,7 @@ def predict(
     output.table(None, ["image", "boxes", "output"], [(str(r.image), str(len(r.boxes)), str(r.output))
                                                       for r in results])
     boxes = sum(len(r.boxes) for r in results)
-    output.status(settings, f"{name} found {output.plural(boxes, 'box')} on {output.plural(len(results), 'image')}; "
+    noun = {"segment": ("mask", "masks"), "obb": ("oriented box", "oriented boxes"), "pose": ("pose", "poses")
+            }.get(results[0].task if results else "", ("box", "boxes"))
+    output.status(settings, f"{name} found {output.plural(boxes, *noun)} on {output.plural(len(results), 'image')}; "
                             f"drawn into {output_dir}")

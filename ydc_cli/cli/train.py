@@ -8,6 +8,7 @@ import typer
 from ydc_cli.cli import output
 from ydc_cli.cli.core import interrupt_hint
 from ydc_cli.cli.runner import run, settings_of
+from ydc_cli.training import metric_key, task_scores
 
 app = typer.Typer(help="Train detectors on datasets with ultralytics.", no_args_is_help=True)
 
@@ -23,9 +24,11 @@ def _given(ctx: typer.Context, parameter: str) -> bool:
 def run_training(
     ctx: typer.Context,
     dataset: Annotated[str, typer.Argument(help="Dataset to train on (train and val splits).")],
-    model: Annotated[str, typer.Option("--model", "-m", help="Architecture YAML (yolo11n.yaml), a local .pt, "
-                                                             "or a registered model to fine-tune.")]
-    = "yolo11n.yaml",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Architecture YAML, a local .pt, or a registered "
+                                                                    "model to fine-tune, of the dataset's task "
+                                                                    "(default: yolo11n.yaml, yolo11n-seg.yaml, "
+                                                                    "yolo11n-obb.yaml or yolo11n-pose.yaml).")]
+    = None,
     epochs: Annotated[int, typer.Option("--epochs", "-e", help="Training epochs.")] = 10,
     imgsz: Annotated[int, typer.Option("--imgsz", help="Training image size in pixels.")] = 640,
     batch: Annotated[int, typer.Option("--batch", "-b", help="Images per batch.")] = 16,
@@ -47,8 +50,9 @@ def run_training(
 ) -> None:
     """Train on a dataset from either backend and register the best weights.
 
-    Each run keeps its folder in DATA_DIR/runs/NAME (see `ydc train runs`);
-    an interrupted one can be continued with --resume.
+    The model does the dataset's task (detect, segment, obb or pose); one of
+    another task is refused. Each run keeps its folder in DATA_DIR/runs/NAME
+    (see `ydc train runs`); an interrupted one can be continued with --resume.
     """
     from ydc_cli.services.training import resume_training, train_dataset
     from ydc_cli.training.ultralytics_adapter import UltralyticsTrainer
@@ -67,8 +71,9 @@ def run_training(
             def on_epoch(report) -> None:
                 nonlocal done
                 losses = " ".join(f"{k.removesuffix('_loss')} {v:.3f}" for k, v in report.losses.items())
+                scores = scores_text(report.metrics, ("mask", "pose"))
                 map50 = "-" if report.map50 is None else f"{report.map50:.3f}"
-                line = f"epoch {report.epoch}/{report.epochs}  {losses}  mAP50 {map50}"
+                line = f"epoch {report.epoch}/{report.epochs}  {losses}  mAP50 {map50}{'  ' + scores if scores else ''}"
                 advance(report.epoch - done, line)
                 done = report.epoch
                 if not output.interactive(settings):
@@ -89,9 +94,26 @@ def run_training(
     resumed = (f" (resumed after {output.plural(outcome.resumed_after, 'epoch')})"
                if resume and outcome.resumed_after else "")
     best = "-" if info.best_map50 is None else f"{info.best_map50:.4f}"
-    output.status(settings, f"Registered model {info.name}: {output.plural(info.epochs_completed, 'epoch')}"
-                            f"{resumed}, best mAP50 {best} on {outcome.result.config.get('device', '?')}"
-                            + (" (active)" if info.is_active else ""))
+    result = outcome.result
+    kind = "" if result.task == "detect" else f"{result.task} "
+    scores = scores_text(task_scores(result.metrics, result.task), ("mask", "pose"))
+    output.status(settings, f"Registered {kind}model {info.name}: {output.plural(info.epochs_completed, 'epoch')}"
+                            f"{resumed}, best mAP50 {best} on {result.config.get('device', '?')}"
+                            + (" (active)" if info.is_active else "") + (f"; {scores}" if scores else ""))
+
+def scores_text(scores: dict[str, float], kinds: tuple[str, ...] = ("box", "mask", "pose")) -> str:
+    """A task's scores for people: ``box mAP50 0.812 mAP50-95 0.604, mask mAP50 0.790 ...``.
+
+    ``scores`` may be ``task_scores``' names or ultralytics' metric keys (an epoch's metrics).
+    """
+    parts = []
+    for kind in kinds:
+        values = [(label, scores.get(f"{kind}_{measure}", scores.get(metric_key(kind, measure))))
+                  for measure, label in (("map50", "mAP50"), ("map50_95", "mAP50-95"))]
+        shown = " ".join(f"{label} {value:.3f}" for label, value in values if value is not None)
+        if shown:
+            parts.append(f"{kind} {shown}")
+    return ", ".join(parts)
 
 
 def _size(size: int) -> str:
@@ -129,11 +151,13 @@ def runs(
         elif not found:
             output.status(settings, "No training runs yet: start one with `ydc train run DATASET`")
         else:
-            output.table(None, ["name", "dataset", "state", "epochs", "size", "model", "started"], [
-                (r.name, r.dataset or "-", r.state + (" (resumable)" if r.resumable else ""),
+            output.table(None, ["name", "dataset", "task", "state", "epochs", "size", "model", "metrics",
+                                "started"], [
+                (r.name, r.dataset or "-", r.task or "-", r.state + (" (resumable)" if r.resumable else ""),
                  f"{r.epochs_done}/{r.epochs}" if r.epochs else str(r.epochs_done), _size(r.size_bytes),
-                 r.model or "-", time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
-                 if r.started_at else "-") for r in found])
+                 r.model or "-", scores_text(r.metrics or {}) or "-",
+                 time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)) if r.started_at else "-")
+                for r in found])
         return
     doomed = [r for r in found if prunable(r, include_interrupted)]
     if not doomed:

@@ -10,6 +10,11 @@ correctly; boxes of classes the dataset lacks are counted and left out. Boxes
 are clipped to the image and rounded to the 6 decimals a label line keeps, and
 rows that are then identical are written once. All labels are written in one
 apply_changes; a dry run or a preview writes nothing to the store.
+
+The model must do the dataset's task (a pose model, the dataset's keypoint
+layout); it then labels with the task's shapes: a mask's outline as a polygon
+(segment), an oriented box's corners (obb), or a box with its keypoints (pose),
+each cut to the image by its shape's ``clip`` and checked as a label line is.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import NotFoundError
+from ydc_cli.domain.errors import InvalidLabelError, NotFoundError
 from ydc_cli.domain.labels import format_line
+from ydc_cli.domain.shapes.base import Box
+from ydc_cli.domain.tasks import Task
 from ydc_cli.persistence import Annotation, DatasetChanges, ModelInfo, Stores
+from ydc_cli.services.evaluation import check_task, model_task
 from ydc_cli.training import Prediction, Predictor
 
 BATCH = 16
@@ -79,12 +87,17 @@ async def plan_auto_label(stores: Stores, dataset: str, model_name: str | None =
     Raises:
         NotFoundError: no such dataset or model (or no active one).
         InvalidDatasetError: an unknown split.
+        InvalidInputError: the model does another task than the dataset (when its record or checkpoint says).
     """
     if split is not None:
         datayaml.check_split(split)
-    if await stores.dataset.get(dataset) is None:
+    info = await stores.dataset.get(dataset)
+    if info is None:
         raise NotFoundError(f"no such dataset ({dataset})")
     model = await _model_for(stores, model_name)
+    found = await model_task(stores, model.name, await stores.model.get_training_record(model.name))
+    if found is not None:
+        check_task(found, info.task_spec(), model.name, dataset)
     rows = await stores.image.list_rows(dataset, split, sizes=False)
     return AutoLabelPlan(model.name, len(rows), sum(1 for row in rows if row.has_labels))
 
@@ -121,6 +134,7 @@ async def auto_label(
 
     Raises:
         NotFoundError: no such dataset or model.
+        InvalidInputError: the model does another task than the dataset, or (pose) another keypoint layout.
         InvalidCheckpointError: the model's weights cannot be loaded.
     """
     import cv2
@@ -134,6 +148,8 @@ async def auto_label(
     model = await _model_for(stores, model_name)
     texts, owners = world_prompts(info.classes, await stores.dataset.get_prompts(dataset))
     predictor = make_predictor(await stores.model.load(model.name), texts)
+    task = info.task_spec()
+    check_task(predictor.task, task, model.name, dataset, predictor.kpt_shape)
     if getattr(predictor, "is_world", False):
         to_dataset = dict(enumerate(owners))
     else:
@@ -148,10 +164,11 @@ async def auto_label(
     def flush() -> None:
         results = predictor.predict([image for _, _, image, _ in pending], conf)
         for (image_split, filename, image, had_labels), predictions in zip(pending, results, strict=True):
-            boxes = _boxes(predictions, to_dataset, report)
+            boxes = _shapes(predictions, to_dataset, report, task)
             report.per_image.append(ImageBoxes(image_split, filename, len(boxes), had_labels and bool(boxes)))
             if preview_dir is not None:
-                _draw_preview(image, boxes, info.classes, preview_dir, f"{image_split}_{Path(filename).stem}", taken)
+                _draw_preview(image, boxes, info.classes, task, preview_dir, f"{image_split}_{Path(filename).stem}",
+                              taken)
             if not boxes:
                 report.without_boxes += 1  # nothing found is not proof of a background: leave it
                 continue
@@ -183,18 +200,24 @@ async def auto_label(
     return report
 
 
-def _boxes(predictions: Iterable[Prediction], to_dataset: dict[int, int], report: AutoLabelReport) -> list[Annotation]:
-    """Predictions as dataset boxes: known classes only, clipped, non-empty, each distinct row once."""
+def _shapes(predictions: Iterable[Prediction], to_dataset: dict[int, int], report: AutoLabelReport,
+            task: Task) -> list[Annotation]:
+    """Predictions as the dataset's shapes: known classes only, clipped, legal, each distinct row once."""
     boxes: list[Annotation] = []
     seen: set[str] = set()
     for p in predictions:
         if p.class_id not in to_dataset:
             report.unknown_class_boxes += 1
             continue
-        box = Annotation(to_dataset[p.class_id], *_clip(p.x, p.y, p.width, p.height))
-        if box.width <= 0 or box.height <= 0:
-            continue
-        row = format_line((box.class_id, box.x, box.y, box.width, box.height))
+        if task.name == "detect":
+            box = Annotation(to_dataset[p.class_id], *_clip(p.x, p.y, p.width, p.height))
+            if box.width <= 0 or box.height <= 0:
+                continue
+        else:
+            box = _shape(to_dataset[p.class_id], p, task)
+            if box is None:
+                continue
+        row = format_line((box.class_id, box.x, box.y, box.width, box.height, box.points), task)
         if row in seen:
             report.duplicate_boxes += 1
             continue
@@ -203,7 +226,28 @@ def _boxes(predictions: Iterable[Prediction], to_dataset: dict[int, int], report
     return boxes
 
 
-def _draw_preview(image, boxes: list[Annotation], classes: list[str], folder: Path, stem: str,
+def _shape(class_id: int, prediction: Prediction, task: Task) -> Annotation | None:
+    """A predicted shape cut to the image, rounded as a label line keeps it, and checked; None when
+    nothing legal is left (a mask too small to outline, a box off the image)."""
+    if not prediction.points:
+        return None
+    shape = task.shape
+    box = shape.clip(Box(class_id, prediction.x, prediction.y, prediction.width, prediction.height,
+                         tuple(prediction.points)), task)
+    if box is None:
+        return None
+    box = box._replace(x=round(box.x, 6), y=round(box.y, 6), width=round(box.width, 6), height=round(box.height, 6),
+                       points=tuple(round(v, 6) for v in box.points or ()))
+    try:
+        box = shape.check(box, task)
+    except InvalidLabelError:
+        return None
+    if task.name != "pose" and shape.area(box) <= 0:
+        return None
+    return Annotation(box.class_id, box.x, box.y, box.width, box.height, box.points)
+
+
+def _draw_preview(image, boxes: list[Annotation], classes: list[str], task: Task, folder: Path, stem: str,
                   taken: set[str]) -> None:
     from ydc_cli.persistence.fileio import atomic_write
     from ydc_cli.persistence.image_store import encode_image
@@ -214,7 +258,7 @@ def _draw_preview(image, boxes: list[Annotation], classes: list[str], folder: Pa
         number += 1
         name = f"{stem}-{number}.png"
     taken.add(name.lower())
-    atomic_write(folder / name, encode_image(draw_boxes(image, boxes, classes), name))
+    atomic_write(folder / name, encode_image(draw_boxes(image, boxes, classes, task=task), name))
 
 
 def _clip(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:

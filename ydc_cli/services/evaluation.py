@@ -3,8 +3,10 @@
 ``validate_model`` measures a model on one split of a dataset of either
 backend (through the data.yaml ``prepare_dataset`` gives ultralytics) and
 appends the result to the model's record, so ``models show`` can tell how good
-it is and on what. ``predict_files`` draws a model's boxes on image files into
-a folder and writes nothing to the store.
+it is and on what. A model is measured on a dataset of its own task only, on
+its boxes and, for segment and pose, on its masks or keypoints too.
+``predict_files`` draws a model's shapes on image files into a folder and
+writes nothing to the store.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ydc_cli.domain import datayaml
+from ydc_cli.domain import datayaml, tasks
+from ydc_cli.domain.checkpoint import checkpoint_task
 from ydc_cli.domain.errors import InvalidImageError, InvalidInputError, NotFoundError
 from ydc_cli.persistence import Annotation, ModelInfo, Stores
 from ydc_cli.training import ClassMetrics, Predictor, Validator
@@ -24,7 +28,11 @@ BATCH = 16
 
 @dataclass
 class ModelValidation:
-    """A model's metrics on one split of a dataset; the overall scores are means over the classes present."""
+    """A model's metrics on one split of a dataset; the overall scores are means over the classes present.
+
+    ``precision`` to ``map50_95`` score the boxes; ``scores`` holds the masks' (segment)
+    or keypoints' (pose) four, as ``mask_map50``, ``pose_recall``...
+    """
 
     model: str
     dataset: str
@@ -37,11 +45,13 @@ class ModelValidation:
     map50_95: float
     classes: list[ClassMetrics]
     validated_at: float
+    task: str = "detect"
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class PredictedBox:
-    """One predicted box with its class name, in YOLO coordinates."""
+    """One predicted shape with its class name, in YOLO coordinates (``points`` as ``Prediction``'s)."""
 
     class_id: int
     class_name: str
@@ -50,15 +60,17 @@ class PredictedBox:
     width: float
     height: float
     confidence: float
+    points: list[float] | None = field(default=None, metadata={"omit_none": True})
 
 
 @dataclass
 class ImagePrediction:
-    """The boxes predicted on one image file and the PNG they were drawn on."""
+    """The shapes predicted on one image file and the PNG they were drawn on."""
 
     image: Path
     output: Path
     boxes: list[PredictedBox] = field(default_factory=list)
+    task: str = "detect"
 
 
 async def _model(stores: Stores, name: str) -> ModelInfo:
@@ -66,6 +78,34 @@ async def _model(stores: Stores, name: str) -> ModelInfo:
     if info is None:
         raise NotFoundError(f"no such model ({name})")
     return info
+
+
+async def model_task(stores: Stores, name: str, record: dict[str, Any] | None = None) -> str | None:
+    """What model ``name`` does: as its training recorded, else from its checkpoint (read, not unpickled).
+
+    None when neither says (weights ultralytics would not know either).
+    """
+    recorded = (record or {}).get("task")
+    if isinstance(recorded, str):
+        return recorded
+    path = await stores.model.load(name)
+    try:
+        with open(path, "rb") as file:
+            return checkpoint_task(file, str(path))
+    except (OSError, InvalidInputError):
+        return None
+
+
+def check_task(found: str, dataset_task: tasks.Task, model: str, dataset: str, kpt_shape=None) -> None:
+    """Refuse a model of another task than the dataset's, or pose keypoints of another layout (exit 5)."""
+    if found != dataset_task.name:
+        raise InvalidInputError(f"model {model} is a {found} model but dataset {dataset} is a {dataset_task.name} "
+                                f"dataset: use a {dataset_task.name} model (`ydc train run {dataset}` trains one) "
+                                f"({model})")
+    if found == "pose" and kpt_shape is not None and dataset_task.kpt_shape is not None \
+            and tuple(kpt_shape) != tuple(dataset_task.kpt_shape):
+        raise InvalidInputError(f"model {model} predicts keypoints of kpt_shape {list(kpt_shape)} but dataset "
+                                f"{dataset} has kpt_shape {list(dataset_task.kpt_shape)} ({model})")
 
 
 def model_classes(names: dict[int, str]) -> list[str]:
@@ -88,7 +128,8 @@ async def validate_model(
 
     Raises:
         NotFoundError: no such model or dataset.
-        InvalidInputError: the split is empty, or the model's classes are not the dataset's (same names, same order).
+        InvalidInputError: the split is empty, the model does another task than the dataset, or its classes are
+            not the dataset's (same names, same order).
         InvalidCheckpointError: the weights cannot be loaded.
     """
     datayaml.check_split(split)
@@ -99,6 +140,7 @@ async def validate_model(
     if info is None:
         raise NotFoundError(f"no such dataset ({dataset})")
     validator = make_validator(await stores.model.load(name))
+    check_task(validator.task, info.task_spec(), name, dataset)
     classes = model_classes(validator.names)
     if classes != info.classes:
         raise InvalidInputError(
@@ -112,11 +154,11 @@ async def validate_model(
     result = validator.validate(data_yaml, split, imgsz, batch, device)
     validation = ModelValidation(model.name, dataset, split, info.num_images[split], result.instances,
                                  result.precision, result.recall, result.map50, result.map50_95, result.classes,
-                                 time.time())
-    entry = {"dataset": dataset, "split": split, "images": validation.images, "instances": validation.instances,
-             "precision": validation.precision, "recall": validation.recall, "map50": validation.map50,
-             "map50_95": validation.map50_95, "validated_at": validation.validated_at,
-             "classes": [vars(c) for c in result.classes]}
+                                 time.time(), result.task, dict(result.scores))
+    entry = {"dataset": dataset, "split": split, "task": result.task, "images": validation.images,
+             "instances": validation.instances, "precision": validation.precision, "recall": validation.recall,
+             "map50": validation.map50, "map50_95": validation.map50_95, "scores": validation.scores,
+             "validated_at": validation.validated_at, "classes": [vars(c) for c in result.classes]}
     await stores.model.update_training_record(
         name, lambda record: {**record, "validations": [*record.get("validations", []), entry]})
     return validation
@@ -141,10 +183,11 @@ async def predict_files(
     conf: float = 0.25,
     on_image: Callable[[int], None] | None = None,
 ) -> list[ImagePrediction]:
-    """Predict with model ``name`` on image files (files, folders, globs) and draw the boxes into ``output_dir``.
+    """Predict with model ``name`` on image files (files, folders, globs) and draw the shapes into ``output_dir``.
 
     Each image becomes ``<output_dir>/<stem>.png``; the folder is created when
-    missing. Nothing is written to the store.
+    missing. Shapes are drawn as the model's task draws them (a pose model's
+    keypoints by its own ``kpt_shape``). Nothing is written to the store.
 
     Raises:
         NotFoundError: no such model, or an input matches no image.
@@ -165,6 +208,7 @@ async def predict_files(
         raise NotFoundError(f"no images found ({', '.join(inputs)})")
     predictor = make_predictor(await stores.model.load(name), None)
     classes = model_classes(predictor.names)
+    task = _drawing_task(predictor)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -181,11 +225,20 @@ async def predict_files(
         for (path, image), predictions in zip(batch, predictor.predict([i for _, i in batch], conf), strict=True):
             boxes = [PredictedBox(p.class_id, classes[p.class_id] if p.class_id < len(classes) else str(p.class_id),
                                   round(p.x, 6), round(p.y, 6), round(p.width, 6), round(p.height, 6),
-                                  round(p.confidence, 4)) for p in predictions]
-            draw_boxes(image, [Annotation(b.class_id, b.x, b.y, b.width, b.height) for b in boxes], classes)
+                                  round(p.confidence, 4), None if not p.points else [round(v, 6) for v in p.points])
+                     for p in predictions]
+            draw_boxes(image, [Annotation(b.class_id, b.x, b.y, b.width, b.height, b.points) for b in boxes],
+                       classes, task=task)
             target = output_dir / _output_name(path, taken)
             atomic_write(target, encode_image(image, target.name))
-            results.append(ImagePrediction(path, target, boxes))
+            results.append(ImagePrediction(path, target, boxes, task.name))
             if on_image:
                 on_image(1)
     return results
+
+
+def _drawing_task(predictor: Predictor) -> tasks.Task:
+    """The task a predictor's shapes are drawn as; a task ydc does not draw is drawn as its boxes."""
+    if predictor.task == "pose" and predictor.kpt_shape is not None:
+        return tasks.make("pose", list(predictor.kpt_shape))
+    return tasks.make(predictor.task) if predictor.task in ("segment", "obb") else tasks.DETECT

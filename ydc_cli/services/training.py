@@ -21,6 +21,12 @@ resumed run keeps its model, epochs and image size; batch, device and patience
 may change. A run that finished but whose model was never registered (killed
 in between) is registered without training again.
 
+The model follows the dataset's task (detect, segment, obb, pose): by default
+its ultralytics architecture (``yolo11n-seg.yaml``...), and a model given of
+another task is refused before anything starts. The run record and the model's
+training record keep the task and its scores (``training.task_scores``: box
+mAP50 and mAP50-95 for every task, mask or keypoint ones for segment and pose).
+
 Pruning removes the folders nothing needs any more: runs whose model is
 registered (the registry holds a copy of the weights), runs whose model was
 registered and later removed, and runs that failed or were interrupted before
@@ -42,13 +48,13 @@ from pathlib import Path
 from typing import Any
 
 from ydc_cli.domain import datayaml
-from ydc_cli.domain.checkpoint import check_checkpoint
-from ydc_cli.domain.errors import ConflictError, InvalidInputError, NotFoundError, UsageError
+from ydc_cli.domain.checkpoint import check_checkpoint, checkpoint_task
+from ydc_cli.domain.errors import ConflictError, InvalidInputError, NotFoundError, UsageError, YdcError
 from ydc_cli.domain.labels import parse_text
 from ydc_cli.domain.names import validate_model_name
 from ydc_cli.persistence import ModelInfo, Stores, fileio
-from ydc_cli.persistence.yamlio import dump_yaml
-from ydc_cli.training import EpochReport, Trainer, TrainRequest, TrainResult
+from ydc_cli.persistence.yamlio import dump_yaml, parse_yaml
+from ydc_cli.training import EpochReport, Trainer, TrainRequest, TrainResult, task_scores
 
 RUN_RECORD = "ydc-run.json"
 RUN_LOCK = "ydc-run.lock"
@@ -72,7 +78,8 @@ class RunInfo:
     """One run folder: what the run record and the folder say about it.
 
     ``epochs_done`` counts the epochs ultralytics logged; ``model`` is the
-    registered model the run produced, or None.
+    registered model the run produced, or None; ``task`` the dataset's task
+    and ``metrics`` the task's scores of the best weights once it finished.
     """
 
     name: str
@@ -88,6 +95,8 @@ class RunInfo:
     path: Path
     error: str | None = None
     prunable: bool = False
+    task: str | None = None
+    metrics: dict[str, float] | None = None
 
 
 async def resolve_model(stores: Stores, spec: str) -> tuple[str, str]:
@@ -118,6 +127,48 @@ async def resolve_model(stores: Stores, spec: str) -> tuple[str, str]:
     raise NotFoundError(f"no such model file or registered model ({spec})")
 
 
+def model_task(source: str) -> str | None:
+    """The task of what ultralytics would load for ``source`` (``resolve_model``'s first value); None if unknown.
+
+    A checkpoint's task is its model class (``checkpoint_task``, nothing is
+    unpickled); an architecture YAML's is its last head module (``Segment``,
+    ``OBB``, ``Pose``...), and for ultralytics' own YAMLs, as ultralytics
+    guesses, the name: ``-seg``, ``-obb``, ``-pose``, ``-cls``, else detect.
+    """
+    path = Path(source)
+    if source.endswith((".yaml", ".yml")):
+        if path.is_file():
+            return _yaml_task(path)
+        stem = path.stem
+        for marker, task in (("-seg", "segment"), ("-obb", "obb"), ("-pose", "pose"), ("-cls", "classify")):
+            if marker in stem:
+                return task
+        return "detect"
+    try:
+        with open(path, "rb") as file:
+            return checkpoint_task(file, source)
+    except (OSError, YdcError):
+        return None
+
+
+def _yaml_task(path: Path) -> str | None:
+    try:
+        head = parse_yaml(path.read_bytes(), str(path)).get("head")
+        module = str(head[-1][-2]).lower()
+    except (OSError, YdcError, AttributeError, IndexError, KeyError, TypeError):
+        return None
+    if module in ("classify", "classifier", "cls", "fc"):
+        return "classify"
+    return next((task for task in ("detect", "segment", "pose", "obb") if task in module), None)
+
+
+def check_model_task(found: str | None, wanted: str, model: str, dataset: str, hint: str) -> None:
+    """Refuse a model whose task is known and is not the dataset's (``InvalidInputError``, exit 5)."""
+    if found is not None and found != wanted:
+        raise InvalidInputError(f"model {model} is a {found} model but dataset {dataset} is a {wanted} dataset: "
+                                f"{hint} ({model})")
+
+
 async def _content_key(stores: Stores, name: str, classes: list[str]) -> str:
     digest = hashlib.sha256("\n".join(classes).encode())
     for info in await stores.image.list(name):
@@ -144,16 +195,16 @@ async def prepare_dataset(stores: Stores, name: str, cache_root: Path,
         if not info.num_images[split]:
             raise InvalidInputError(
                 f"the {split} split of {name} is empty: run `ydc datasets split {name} --train 0.8 --val 0.2`")
-    nc = len(info.classes)
+    nc, task = len(info.classes), info.task_spec()
     async for split, label, text in stores.dataset.iter_label_texts(name):
-        parse_text(text, nc=nc, source=f"{split}/{label}")
+        parse_text(text, nc=nc, source=f"{split}/{label}", task=task)
     cache_root = Path(cache_root).absolute()
     if (info.path / "images").is_dir() and (info.path / "data.yaml").is_file():
         folder = cache_root / f"{name}-in-place"
         folder.mkdir(parents=True, exist_ok=True)
         data_yaml = folder / "data.yaml"
         # this data.yaml lives outside the dataset: it names the stored folder
-        fileio.atomic_write(data_yaml, dump_yaml({"path": str(info.path), **datayaml.build(info.classes)}))
+        fileio.atomic_write(data_yaml, dump_yaml({"path": str(info.path), **datayaml.build(info.classes, task)}))
         return data_yaml, False
     key = await _content_key(stores, name, info.classes)
     target = cache_root / key
@@ -168,7 +219,7 @@ async def train_dataset(
     stores: Stores,
     trainer: Trainer,
     dataset: str,
-    model_spec: str = "yolo11n.yaml",
+    model_spec: str | None = None,
     model_name: str | None = None,
     epochs: int = 10,
     imgsz: int = 640,
@@ -183,11 +234,19 @@ async def train_dataset(
 ) -> TrainingOutcome:
     """Train on ``dataset`` in a new run and register the best weights as ``model_name``.
 
+    ``model_spec`` None is the architecture of the dataset's task (``Task.model_yaml``).
+
     Raises:
         ConflictError: the model exists, or a run folder of that name holds something still needed.
-        NotFoundError, InvalidInputError, InvalidCheckpointError: from the model and the dataset.
+        NotFoundError, InvalidInputError, InvalidCheckpointError: from the model and the dataset
+            (a model of another task than the dataset's is an InvalidInputError).
     """
     _check_settings(epochs, imgsz, batch)
+    dataset_info = await stores.dataset.get(dataset)
+    if dataset_info is None:
+        raise NotFoundError(f"no such dataset ({dataset})")
+    task = dataset_info.task_spec()
+    model_spec = model_spec or task.model_yaml
     name = model_name or f"{dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
     validate_model_name(name)
     if await stores.model.get(name) is not None:
@@ -200,9 +259,12 @@ async def train_dataset(
             raise ConflictError(_taken(existing))
         await _remove_run(run_dir)
     source, base_model = await resolve_model(stores, model_spec)
+    check_model_task(model_task(source), task.name, model_spec, dataset,
+                     f"train it from {task.model_yaml} (the default) or a {task.name} model")
     data_yaml, materialized = await prepare_dataset(stores, dataset, work_dir / "cache")
     settings = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "device": device, "patience": patience}
-    record = {"name": name, "dataset": dataset, "backend": backend, "model": model_spec, "base_model": base_model,
+    record = {"name": name, "dataset": dataset, "backend": backend, "task": task.name, "model": model_spec,
+              "base_model": base_model,
               "settings": settings, "started_at": time.time(), "pid": os.getpid(), "finished_at": None,
               "registered_at": None, "error": None, "resumes": []}
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -306,6 +368,8 @@ def _train(trainer: Trainer, request: TrainRequest, on_epoch: Callable[[EpochRep
         raise
     record["finished_at"] = time.time()
     record["device"] = result.config.get("device")
+    record["task"] = result.task
+    record["metrics"] = task_scores(result.metrics, result.task)
     _write_record(run_dir, record)
     return result
 
@@ -319,7 +383,8 @@ async def _register(stores: Stores, name: str, dataset: str, base_model: str, re
                                    metrics={"best_map50": result.best_map50})
     await stores.model.save_training_record(name, {
         "config": {k: v for k, v in result.config.items() if k not in ("project",)},
-        "dataset": dataset, "base_model": base_model,
+        "dataset": dataset, "base_model": base_model, "task": result.task,
+        "metrics": task_scores(result.metrics, result.task),
         "run": {"name": name, "started_at": record.get("started_at"), "resumes": record.get("resumes", [])},
         "epochs": [{"epoch": h.epoch, **{f"train/{k}": v for k, v in h.losses.items()}, **h.metrics}
                    for h in result.history],
@@ -414,9 +479,11 @@ async def _run_info(stores: Stores, trainer: Trainer, run_dir: Path, locked_here
     else:
         state, resumable, prunable = "failed", checkpoint and model is None, not checkpoint
         error = error or "stopped before its first checkpoint"
+    metrics = record.get("metrics")
     return RunInfo(name, str(record.get("dataset", "")), str(record.get("backend", "")), state, resumable,
                    trainer.epochs_done(run_dir), epochs, size, name if ours else None,
-                   started if isinstance(started, (int, float)) else None, run_dir, error, prunable)
+                   started if isinstance(started, (int, float)) else None, run_dir, error, prunable,
+                   str(record.get("task") or "detect"), metrics if isinstance(metrics, dict) else None)
 
 
 async def list_runs(stores: Stores, trainer: Trainer, work_dir: Path, backend: str = "") -> list[RunInfo]:

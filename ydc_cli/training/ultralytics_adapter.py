@@ -13,6 +13,7 @@ from typing import Any
 from ydc_cli.domain.errors import InvalidCheckpointError, NotFoundError, YdcError
 from ydc_cli.persistence import faults
 from ydc_cli.training import (
+    MEASURES,
     ClassMetrics,
     EpochReport,
     Prediction,
@@ -23,6 +24,8 @@ from ydc_cli.training import (
     ValidationResult,
     Validator,
 )
+
+VISIBLE = 0.5  # a predicted keypoint at or above this confidence is labelled visible (2), else not labelled (0)
 
 
 class TrainingUnavailable(YdcError):
@@ -156,7 +159,7 @@ class UltralyticsTrainer(Trainer):
             ended = saved == 0 or checkpoint.get("optimizer") is None or saved >= request.epochs
             history = read_history(run_dir, request.epochs, request.epochs if ended else saved)
             if ended:
-                return self._ended(ultralytics, run_dir, history, config)
+                return self._ended(ultralytics, run_dir, history, config, str(model.task))
             arguments = {"resume": True, "data": str(request.data_yaml), "device": device, "batch": request.batch,
                          "patience": request.patience, "workers": 0, "plots": False, "save_dir": str(run_dir)}
         else:
@@ -181,13 +184,16 @@ class UltralyticsTrainer(Trainer):
             model.train(**arguments)
         trainer = model.trainer
         best = Path(trainer.best) if Path(trainer.best).is_file() else Path(trainer.last)
-        return _result(best, history, config, resumed_after)
+        # after training, the trainer's metrics are its final validation of best.pt
+        final = {k: float(v) for k, v in (trainer.metrics or {}).items() if k.startswith("metrics/")}
+        return _result(best, history, config, resumed_after, final, str(model.task))
 
     def epochs_done(self, run_dir: Path) -> int:
         return len(read_history(Path(run_dir), 0, 1 << 30))
 
     @staticmethod
-    def _ended(ultralytics: Any, run_dir: Path, history: list[EpochReport], config: dict[str, Any]) -> TrainResult:
+    def _ended(ultralytics: Any, run_dir: Path, history: list[EpochReport], config: dict[str, Any],
+               task: str) -> TrainResult:
         best = run_dir / "weights" / "best.pt"
         if not best.is_file():
             best = run_dir / "weights" / "last.pt"
@@ -195,16 +201,29 @@ class UltralyticsTrainer(Trainer):
 
         with stdout_to_stderr():
             strip_optimizer(best)  # what ultralytics' final step does; a no-op on a stripped file
-        return _result(best, history, config, len(history))
+        return _result(best, history, config, len(history), {}, task)
 
 
-def _result(best: Path, history: list[EpochReport], config: dict[str, Any], resumed_after: int) -> TrainResult:
-    map50s = [h.map50 for h in history if h.map50 is not None]
-    return TrainResult(best, len(history), max(map50s) if map50s else None, history, config, resumed_after)
+def _result(best: Path, history: list[EpochReport], config: dict[str, Any], resumed_after: int,
+            final: dict[str, float], task: str) -> TrainResult:
+    """The run's result; without a final validation, the metrics are those of the epoch with the best box mAP50."""
+    scored = [h for h in history if h.map50 is not None]
+    best_map50 = max(h.map50 for h in scored) if scored else None
+    if not final and scored:
+        final = max(reversed(scored), key=lambda h: h.map50).metrics
+    metrics = {k: v for k, v in final.items() if k.startswith("metrics/")}
+    return TrainResult(best, len(history), best_map50, history, config, resumed_after, metrics, task)
 
 
 class UltralyticsPredictor(Predictor):
-    """Predicts with a registered model's weights; YOLO-World models take the classes given."""
+    """Predicts with a registered model's weights; YOLO-World models take the classes given.
+
+    Shapes come as ultralytics' results give them: a mask's outline
+    (``masks.xyn``), an oriented box's corners (``obb.xyxyxyxyn``), keypoints
+    (``keypoints.xyn``, and from ``keypoints.conf`` a visibility of 2 at or
+    above ``VISIBLE``, else 0 with the point at 0 0, as COCO writes an
+    unlabelled keypoint).
+    """
 
     def __init__(self, weights: Path, world_classes: list[str] | None = None) -> None:
         ultralytics = _import_ultralytics(False)
@@ -213,16 +232,52 @@ class UltralyticsPredictor(Predictor):
         if self.is_world and world_classes:
             self.model.set_classes(world_classes)
         self.names = dict(self.model.names)
+        self.task = str(self.model.task)
+        shape = getattr(self.model.model, "kpt_shape", None) if self.task == "pose" else None
+        self.kpt_shape = (int(shape[0]), int(shape[1])) if shape is not None else None
 
     def predict(self, images: Sequence[Any], conf: float) -> list[list[Prediction]]:
         with stdout_to_stderr():
             results = self.model.predict(list(images), conf=conf, verbose=False)
-        out = []
-        for result in results:
-            boxes = result.boxes
-            rows = zip(boxes.cls.tolist(), boxes.xywhn.tolist(), boxes.conf.tolist(), strict=True)
-            out.append([Prediction(int(c), *xywh, float(p)) for c, xywh, p in rows])
-        return out
+        return [self._shapes(result) for result in results]
+
+    def _shapes(self, result: Any) -> list[Prediction]:
+        if self.task == "obb":
+            obb = result.obb
+            if obb is None:
+                return []
+            rows = zip(obb.cls.tolist(), obb.xyxyxyxyn.reshape(-1, 8).tolist(), obb.conf.tolist(), strict=True)
+            return [Prediction(int(c), *_extent(corners), float(p), tuple(corners)) for c, corners, p in rows]
+        boxes = result.boxes
+        rows = list(zip(boxes.cls.tolist(), boxes.xywhn.tolist(), boxes.conf.tolist(), strict=True))
+        if self.task == "segment":
+            outlines = result.masks.xyn if result.masks is not None else [()] * len(rows)
+            return [Prediction(int(c), *xywh, float(p), tuple(float(v) for v in outline.reshape(-1)))
+                    for (c, xywh, p), outline in zip(rows, outlines, strict=True)]
+        if self.task == "pose" and result.keypoints is not None:
+            points = result.keypoints.xyn.tolist()
+            confs = result.keypoints.conf.tolist() if result.keypoints.conf is not None else None
+            dim = self.kpt_shape[1] if self.kpt_shape else 2
+            return [Prediction(int(c), *xywh, float(p), _keypoints(points[i], confs[i] if confs else None, dim))
+                    for i, (c, xywh, p) in enumerate(rows)]
+        return [Prediction(int(c), *xywh, float(p)) for c, xywh, p in rows]
+
+
+def _extent(points: Sequence[float]) -> tuple[float, float, float, float]:
+    xs, ys = points[0::2], points[1::2]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, max(xs) - min(xs), max(ys) - min(ys)
+
+
+def _keypoints(points: Sequence[Sequence[float]], confs: Sequence[float] | None, dim: int) -> tuple[float, ...]:
+    """One object's keypoints as a pose label holds them: ``x y`` each, or ``x y v`` with ``dim`` 3."""
+    flat: list[float] = []
+    for index, (x, y) in enumerate(points):
+        if dim == 3:
+            visible = confs is None or confs[index] >= VISIBLE
+            flat += [float(x), float(y), 2.0] if visible else [0.0, 0.0, 0.0]
+        else:
+            flat += [float(x), float(y)]
+    return tuple(flat)
 
 
 class UltralyticsValidator(Validator):
@@ -232,6 +287,7 @@ class UltralyticsValidator(Validator):
         ultralytics = _import_ultralytics(False)
         self.model = load_model(ultralytics, str(weights))
         self.names = dict(self.model.names)
+        self.task = str(self.model.task)
 
     def validate(self, data_yaml: Path, split: str, imgsz: int | None = None, batch: int = 16,
                  device: str = "auto") -> ValidationResult:
@@ -245,14 +301,25 @@ class UltralyticsValidator(Validator):
             metrics = self.model.val(project=scratch, name="val", **arguments)
         box = metrics.box
         precision, recall, map50, map50_95 = (float(v) for v in box.mean_results())
+        kind, other = {"segment": ("mask", getattr(metrics, "seg", None)),
+                       "pose": ("pose", getattr(metrics, "pose", None))}.get(self.task, ("", None))
         index = {int(c): i for i, c in enumerate(box.ap_class_index)}
         per_class = metrics.nt_per_class if metrics.nt_per_class is not None else []
         per_image = metrics.nt_per_image if metrics.nt_per_image is not None else []
         classes = []
         for class_id, name in sorted(self.names.items()):
-            scores = (tuple(float(v) for v in box.class_result(index[class_id])) if class_id in index
-                      else (None, None, None, None))
+            found = class_id in index
+            scores = tuple(float(v) for v in box.class_result(index[class_id])) if found else (None,) * 4
+            extra = _named(kind, other.class_result(index[class_id]) if found else (None,) * 4) if other else {}
             classes.append(ClassMetrics(
                 class_id, str(name), int(per_image[class_id]) if class_id < len(per_image) else 0,
-                int(per_class[class_id]) if class_id < len(per_class) else 0, *scores))
-        return ValidationResult(precision, recall, map50, map50_95, sum(c.instances for c in classes), classes)
+                int(per_class[class_id]) if class_id < len(per_class) else 0, *scores, extra))
+        overall = _named(kind, other.mean_results()) if other else {}
+        return ValidationResult(precision, recall, map50, map50_95, sum(c.instances for c in classes), classes,
+                                self.task, overall)
+
+
+def _named(kind: str, values: Sequence[Any]) -> dict[str, Any]:
+    """ultralytics' four scores (precision, recall, mAP50, mAP50-95) of masks or keypoints by ``task_scores``' names."""
+    return {f"{kind}_{measure}": None if value is None else float(value)
+            for measure, value in zip(MEASURES, values, strict=True)}
