@@ -107,8 +107,8 @@ def test_a_file_whose_shapes_fill_the_first_64_kb_is_still_labelme(ydc, tmp_path
     (tmp_path / "big" / "primitives.json").write_text(text)
     (tmp_path / "big" / "primitives.jpg").write_bytes(jpeg(560, 450))
     report = imported(ydc, tmp_path / "big")
-    assert report["format"] == "labelme" and report["labeled"] == 1
-    assert "401 polygon shapes not imported (rectangles only)" in report["notes"]
+    assert report["format"] == "labelme" and report["labeled"] == 1 and report["dataset"]["task"] == "segment"
+    assert "2 rectangle shapes not imported (polygons only)" in report["notes"], report["notes"]
 
 
 def test_embedded_images_stand_in_for_missing_files(ydc, tmp_path):
