@@ -1,0 +1,204 @@
+"""Files written and flushed while the writer goes on.
+
+* ``BackgroundSync``: writes many files and fsyncs them in worker threads;
+  ``wait`` returns once every one is on disk, as one fsync pass would.
+* ``StreamWriter``: one new file written front to back (a zip, say),
+  ``fdatasync``-ed in the background as it grows and fsynced at the end.
+
+Both promise a complete file on disk only when ``wait`` or the ``with``
+block returns without error.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import io
+import os
+from pathlib import Path
+
+from ydc_cli.persistence.fileio.durable import _open_and_write, _write_fully
+
+
+class BackgroundSync:
+    """Write files and fsync them in worker threads while the writer goes on.
+
+    ``wait`` returns once every file written or added so far is on disk (or
+    raises the first error), the same guarantee as one fsync pass at the end;
+    but the disk works while Python reads and checks the next file, and dirty
+    data stays small, so creating files does not stall behind one huge journal
+    commit. On this project's 2-core ext4 VMs a 2,000-file, 245 MB copy that
+    synced as it went took about 0.55x the time of the same copy with one
+    fsync pass at the end, and less than ``cp -r`` without any. A written
+    file's descriptor goes to the worker, which fsyncs and closes it (no
+    second open); at most ``MAX_PENDING`` wait, bounding descriptors, memory
+    and dirty data.
+    """
+
+    BATCH = 8
+    MAX_PENDING = 16  # batches: at most 128 descriptors wait
+
+    def __init__(self, workers: int = 4) -> None:
+        self._workers = workers
+        self._pool = None
+        self._batch: list[int] = []
+        self._pending: collections.deque = collections.deque()
+
+    def write(self, path: Path | str, data: bytes, *, exclusive: bool = False) -> None:
+        """Create ``path`` (replace it, unless ``exclusive``) holding ``data``; flushed in the background.
+
+        Raises:
+            FileExistsError: with ``exclusive``, when ``path`` exists.
+        """
+        self._queue(_open_and_write(path, data, os.O_EXCL if exclusive else os.O_TRUNC))
+
+    def add(self, path: Path | str) -> None:
+        """Queue a finished file written by other means to be flushed."""
+        self._queue(os.open(path, os.O_RDONLY))
+
+    def _queue(self, fd: int) -> None:
+        self._batch.append(fd)
+        if len(self._batch) >= self.BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self._batch = self._batch, []
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="ydc-fsync")
+        try:
+            while len(self._pending) >= self.MAX_PENDING:
+                self._pending[0][0].result()
+                self._pending.popleft()
+        except BaseException:
+            _close_all(batch)
+            raise
+        self._pending.append((self._pool.submit(_fsync_and_close, batch), batch))
+
+    def wait(self) -> None:
+        """Return when every file so far is on disk."""
+        if self._batch:
+            self._submit()
+        while self._pending:
+            self._pending[0][0].result()
+            self._pending.popleft()
+
+    def close(self) -> None:
+        """Stop the workers; descriptors still queued are closed unflushed."""
+        _close_all(self._batch)
+        self._batch = []
+        for future, batch in self._pending:
+            if future.cancel():
+                _close_all(batch)
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> BackgroundSync:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class StreamWriter(io.RawIOBase):
+    """A new file written front to back, never seeked, and flushed to disk as it grows.
+
+    ``zipfile`` given an unseekable file writes each member once (header, data,
+    data descriptor) instead of going back to patch every header, and the
+    writes are gathered into ``BUFFER``-sized system calls. Every ``SYNC_EVERY``
+    bytes a worker thread starts ``fdatasync`` while writing goes on, so the
+    final fsync finds little left to do. Use as a context manager; the file
+    is complete and on disk when the block ends without error.
+    """
+
+    BUFFER = 1 << 20
+    DIRECT = 64 << 10  # chunks this large go straight to the file, with what is buffered
+    SYNC_EVERY = 32 << 20
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self._buffer = bytearray()
+        self._position = 0
+        self._synced_at = 0
+        self._pool = None
+        self._sync = None
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, *args: object) -> int:
+        raise io.UnsupportedOperation("a StreamWriter is written front to back")
+
+    def write(self, data) -> int:
+        size = len(data)
+        self._position += size
+        if len(self._buffer) + size < self.BUFFER and size < self.DIRECT:
+            self._buffer += data
+            return size
+        # What is buffered and the new chunk in one call, the chunk not copied into the buffer first.
+        _write_fully(self._fd, self._buffer, data)
+        self._buffer = bytearray()
+        if self._position - self._synced_at >= self.SYNC_EVERY and (self._sync is None or self._sync.done()):
+            if self._sync is not None:
+                self._sync.result()
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="ydc-fdatasync")
+            self._synced_at = self._position
+            self._sync = self._pool.submit(os.fdatasync, self._fd)
+        return size
+
+    def _drain(self) -> None:
+        if self._buffer:
+            _write_fully(self._fd, self._buffer)
+            self._buffer = bytearray()
+
+    def finish(self) -> None:
+        """Write what is buffered and wait until the whole file is on disk."""
+        self._drain()
+        if self._sync is not None:
+            self._sync.result()
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+        finally:
+            os.close(self._fd)
+            super().close()
+
+    def __exit__(self, exc_type, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            self.close()
+
+
+def _fsync_and_close(fds: list[int]) -> None:
+    """fsync each descriptor, then close them all; raises the first error."""
+    try:
+        for fd in fds:
+            os.fsync(fd)
+    finally:
+        _close_all(fds)
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
