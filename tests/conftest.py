@@ -17,13 +17,15 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 def pytest_terminal_summary(terminalreporter):
     """Show how many contract tests ran and passed on each backend."""
+    from ydc_cli.persistence import registry
+
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")
             if "tests/contract/" not in nodeid:
                 continue
-            for backend in ("filesystem", "sqlite"):
+            for backend in registry.names():
                 if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
                     counts.setdefault(backend, {}).setdefault(outcome, 0)
                     counts[backend][outcome] += 1

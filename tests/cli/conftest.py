@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from tests.backends import BACKENDS, cli_env
 from ydc_cli.cli.app import app
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
 
@@ -16,7 +17,7 @@ def backend(request) -> str:
 @pytest.fixture
 def ydc(backend, tmp_path):
     runner = CliRunner()
-    env = {"YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data"), "YDC_DEBUG": ""}
+    env = {**cli_env(backend, tmp_path / "data"), "YDC_DEBUG": ""}
 
     def invoke(*args: str, input: str | None = None):
         return runner.invoke(app, [str(a) for a in args], env=env, input=input)

@@ -373,11 +373,10 @@ def test_copy_between_backends_is_exact(ydc, backend, shapes, tmp_path):
     assert ydc("datasets", "copy", "shapes", "--to-backend", backend).exit_code == 4
     assert ydc("datasets", "copy", "nope", "--to-backend", other).exit_code == 3
 
-    from ydc_cli.cli.runner import open_stores
-    from ydc_cli.cli.settings import Backend, Settings
+    from tests.backends import make_stores
 
-    async def contents(settings, name):
-        stores = open_stores(settings)
+    async def contents(backend, root, name):
+        stores = make_stores(backend, root)
         try:
             samples = [(s.split, s.filename, s.data, s.annotations)
                        async for s in stores.dataset.iter_samples(name)]
@@ -387,8 +386,8 @@ def test_copy_between_backends_is_exact(ydc, backend, shapes, tmp_path):
 
     import asyncio
 
-    here = asyncio.run(contents(Settings(Backend(backend), tmp_path / "data"), "shapes"))
-    there = asyncio.run(contents(Settings(Backend(other), tmp_path / "copy"), "moved"))
+    here = asyncio.run(contents(backend, tmp_path / "data", "shapes"))
+    there = asyncio.run(contents(other, tmp_path / "copy", "moved"))
     assert here == there and len(here[0]) == 8 and here[2] == {0: ["ball"]}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 
+from tests.backends import BACKENDS
 from ydc_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def test_readme_command_table_names_only_real_commands():
     assert len(rows) == len(set(rows)), "a command has two rows"
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_quickstart_runs(backend, tmp_path):
     bin_dir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.helpers import checkpoint, jpeg
 
 YDC_SCRIPT = os.path.join(os.path.dirname(sys.executable), "ydc")
@@ -43,7 +44,7 @@ def test_output_flags_after_the_command(ydc):
     assert literal.exit_code != 0 and "Traceback" not in literal.stderr
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_piped_output_never_wraps(backend, tmp_path):
     env = _env(backend, tmp_path / "data")
     classes = ",".join(f"a-rather-long-class-name-number-{i}" for i in range(6))
@@ -119,7 +120,7 @@ def test_import_of_a_flat_folder_says_what_imports(ydc, tmp_path):
     assert "; YOLO (a folder with data.yaml" in line and "; COCO (" in line
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_rename(backend, tmp_path):
     env = _env(backend, tmp_path / "data")
     (tmp_path / "a.jpg").write_bytes(jpeg())
@@ -152,7 +153,7 @@ def test_rename(backend, tmp_path):
         assert line is None or refused.stderr.strip() == line
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_shell_completion_names_from_the_selected_store(backend, tmp_path):
     data = tmp_path / "data"
     env = _env(backend, data)
@@ -208,7 +209,7 @@ def test_progress_bar_names_the_dataset_being_made(tmp_path):
     assert b"Importing renamed-on-import" in seen, seen
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_models_add_stores_only_checkpoints(backend, tmp_path):
     env = _env(backend, tmp_path / "data")
     text = tmp_path / "notes.pt"
@@ -230,7 +231,7 @@ def test_models_add_stores_only_checkpoints(backend, tmp_path):
     assert _run(env, "models", "add", "m", checkpoint(tmp_path / "real.pt")).returncode == 0
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_fresh_data_folder_answers_not_found(backend, tmp_path):
     env = _env(backend, tmp_path / "never-used")
     for args, line in ((("models", "activate", "nope"), "Error: no such model (nope)"),

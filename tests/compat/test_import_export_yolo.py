@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.backends import BACKENDS
 from tests.compat.test_yolo_layout import _write_foreign_yolo_folder
 from ydc_cli.cli.app import app
 from ydc_cli.persistence import create_sqlite_stores, create_stores
@@ -40,7 +41,7 @@ def test_cv2_folder_imports_into_both_backends_with_equal_content(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_yolo_export_is_read_by_ultralytics_with_the_same_boxes(tmp_path, backend):
     pytest.importorskip("ultralytics", reason="the train extra is part of `make test`")
     from ultralytics.data import YOLODataset

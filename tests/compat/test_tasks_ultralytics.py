@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tests.backends import BACKENDS
 from ydc_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ NAMES = {"detect": ("circle", "square"), "segment": ("circle", "square"), "obb":
 # -- helpers ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def ydc(request, tmp_path):
     """The real Typer app in-process on one backend; returns the result (exit code not checked)."""
     runner = CliRunner()

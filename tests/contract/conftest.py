@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import db_snapshot, tree_snapshot
-from ydc_cli.persistence import Stores, create_sqlite_stores, create_stores
+from tests import backends
+from tests.backends import BACKENDS, make_stores
 
-BACKENDS = ["filesystem", "sqlite"]
-
-
-def make_stores(backend: str, root: Path) -> Stores:
-    if backend == "filesystem":
-        return create_stores(root / "datasets", root / "models")
-    return create_sqlite_stores(root / "ydc.db", root / "models")
+__all__ = ["BACKENDS", "make_stores"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,14 +28,14 @@ def store_root(tmp_path: Path) -> Path:
 @pytest.fixture
 async def stores(backend: str, store_root: Path):
     bundle = make_stores(backend, store_root)
-    await bundle.dataset.list()  # open the store (the SQLite schema) before any snapshot
+    await bundle.dataset.list()  # open the store (the database schema) before any snapshot
     yield bundle
     bundle.close()
 
 
 @pytest.fixture
-def snapshot(store_root: Path) -> Callable[[], object]:
-    """A picture of everything stored: file hashes and the database dump."""
+def snapshot(backend: str, store_root: Path) -> Callable[[], object]:
+    """A picture of everything stored: file hashes and the database dump (or the bucket and schema)."""
     def take() -> object:
-        return tree_snapshot(store_root), db_snapshot(store_root / "ydc.db")
+        return backends.snapshot(backend, store_root)
     return take

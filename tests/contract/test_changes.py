@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.helpers import box, jpeg, png, sample
@@ -91,7 +93,7 @@ async def test_move_then_delete_label(stores, ds):
     (DatasetChanges(labels={("train", "one.jpg"): [box(2)]}, classes=["a", "b"]), InvalidLabelError),
 ])
 async def test_a_refused_change_changes_nothing(stores, ds, snapshot, changes, error):
-    changes.moves.insert(0, ("two.jpg", "train", "val"))
+    changes = dataclasses.replace(changes, moves=[("two.jpg", "train", "val"), *changes.moves])
     before = snapshot()
     with pytest.raises(error):
         await stores.dataset.apply_changes(ds, changes)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import box, checkpoint, db_snapshot, sample, tree_snapshot
-from ydc_cli.persistence import create_sqlite_stores, create_stores
+from tests import backends
+from tests.backends import BACKENDS
+from tests.helpers import box, checkpoint, sample
 
 YDC = [sys.executable, "-m", "ydc_cli"]
 ESC = "\x1b"
@@ -39,8 +40,8 @@ class Store:
         return subprocess.run([*YDC, *map(str, args)], env={**self.env, **(env or {})}, capture_output=True,
                               text=True, stdin=subprocess.DEVNULL, timeout=120, **kwargs)
 
-    def snapshot(self) -> tuple[dict[str, str], list[str]]:
-        return tree_snapshot(self.data), db_snapshot(self.db) if self.backend == "sqlite" else []
+    def snapshot(self) -> object:
+        return backends.snapshot(self.backend, self.data)
 
     def ok(self, *args: object) -> subprocess.CompletedProcess:
         done = self.run(*args)
@@ -62,9 +63,8 @@ class Store:
 
 def seed(backend: str, data: Path) -> None:
     """Dataset ``base`` (classes a, b; two labelled images and a background) and model ``m``."""
-    stores = (create_stores(data / "datasets", data / "models") if backend == "filesystem"
-              else create_sqlite_stores(data / "ydc.db", data / "models"))
     data.mkdir(parents=True, exist_ok=True)
+    stores = backends.make_stores(backend, data)
     weights = checkpoint(data.parent / "seed.pt", b"seed weights, never unpickled")
 
     async def go() -> None:
@@ -79,10 +79,10 @@ def seed(backend: str, data: Path) -> None:
     stores.close()
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def store(request, tmp_path) -> Store:
     data = tmp_path / "data"
     seed(request.param, data)
-    env = {**os.environ, "YDC_BACKEND": request.param, "YDC_DATA_DIR": str(data), "YDC_LOCK_TIMEOUT": "5"}
+    env = {**os.environ, **backends.cli_env(request.param, data), "YDC_LOCK_TIMEOUT": "5"}
     env.pop("YDC_DEBUG", None)
     return Store(request.param, data, env)

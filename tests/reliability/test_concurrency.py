@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.helpers import checkpoint, jpeg
 
 YDC = [sys.executable, "-m", "ydc_cli"]
@@ -17,7 +18,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WRITERS = 8
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def env(request, tmp_path):
     return {**os.environ, "YDC_BACKEND": request.param, "YDC_DATA_DIR": str(tmp_path / "data")}
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, jpeg, sample
 from ydc_cli.formats.base import split_named
@@ -14,7 +15,7 @@ from ydc_cli.services.exporting import export_dataset
 from ydc_cli.services.importing import import_path
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def stores(request, tmp_path):
     bundle = make_stores(request.param, tmp_path / "store")
     yield bundle

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, encode, jpeg, make_image
 from ydc_cli.domain.errors import InvalidInputError
@@ -22,7 +23,7 @@ def test_dhash_is_stable_under_recompression_and_differs_for_other_images():
     assert bin(a ^ other).count("1") > 10
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def stores(request, tmp_path):
     bundle = make_stores(request.param, tmp_path)
     await bundle.dataset.create("d", ["a"])
@@ -81,7 +82,7 @@ def test_dhash_depends_only_on_the_decoded_pixels():
     assert dhash(copies["jpg"]) == dhash(copies["png"]) == dhash(copies["bmp"])
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_same_picture_in_three_formats_is_one_group(tmp_path, backend):
     stores = make_stores(backend, tmp_path)
     await stores.dataset.create("d", ["a"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, sample
 from ydc_cli.domain.errors import ConflictError
 from ydc_cli.services.merging import merge_datasets
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def stores(request, tmp_path):
     bundle = make_stores(request.param, tmp_path)
     await bundle.dataset.create("a", ["cat", "dog"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, sample
 from ydc_cli.domain.errors import UsageError
@@ -22,7 +23,7 @@ def test_deal_meets_targets_exactly_for_single_units():
     assert {s: choices.count(s) for s in targets} == targets
 
 
-@pytest.fixture(params=["filesystem", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 async def stores(request, tmp_path):
     bundle = make_stores(request.param, tmp_path)
     await bundle.dataset.create("d", ["common", "rare"])

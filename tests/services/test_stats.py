@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, sample
 from ydc_cli.domain.errors import NotFoundError
@@ -25,7 +26,7 @@ from ydc_cli.services.stats import (
 )
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_counts_and_distributions(tmp_path, backend):
     stores = make_stores(backend, tmp_path)
     await stores.dataset.create("d", ["cat", "dog", "bird"])

@@ -8,6 +8,7 @@ import struct
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import box, jpeg, png, sample
 from ydc_cli.persistence import Annotation
@@ -130,7 +131,7 @@ async def test_validate_is_read_only_and_fix_repairs_labels_only(defects):
     assert "columns" in codes
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_findings_on_each_backend(tmp_path, backend):
     stores = make_stores(backend, tmp_path)
     await stores.dataset.create("d", ["a", "b"])

@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.contract.conftest import make_stores
+from tests.backends import BACKENDS, make_stores
 from ydc_cli.cli.app import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-BACKENDS = ("filesystem", "sqlite")
 
 
 def make_shapes(folder: Path, train: int = 12, val: int = 4, seed: int = 0, flat: bool = False,

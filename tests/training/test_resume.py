@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from tests.backends import BACKENDS
 from tests.training.conftest import Ydc, make_shapes
 
 pytest.importorskip("ultralytics", reason="the train extra is part of `make test`")
@@ -23,7 +24,7 @@ def _runs(ydc: Ydc) -> dict[str, dict]:
     return {run["name"]: run for run in json.loads(listed.stdout)}
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_killed_run_resumes_and_registers_all_its_epochs(backend, tmp_path):
     import torch
 

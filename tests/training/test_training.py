@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.backends import BACKENDS
 from tests.contract.conftest import make_stores
 from tests.helpers import jpeg
 from tests.training.conftest import make_shapes
@@ -38,7 +39,7 @@ def trained(tiny_models):
         stores.close()
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_training_registers_the_model(trained, backend):
     stores, outcome, epochs, root = trained[backend]
     info = outcome.model
@@ -66,7 +67,7 @@ def test_filesystem_trains_in_place_and_sqlite_cache_is_reused(trained):
     assert changed != first and not first.exists()
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_auto_label_with_the_trained_model(trained, backend):
     from ydc_cli.training.ultralytics_adapter import UltralyticsPredictor
 
@@ -105,7 +106,7 @@ def test_model_resolution(trained, tmp_path):
         asyncio.run(resolve_model(stores, "yolo11n.pt"))
 
 
-@pytest.mark.parametrize("backend", ["filesystem", "sqlite"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_train_command_errors(backend, tmp_path):
     runner = CliRunner()
     env = {"YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}

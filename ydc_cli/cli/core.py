@@ -71,15 +71,16 @@ class YdcGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         from ydc_cli.cli.output import status
         from ydc_cli.cli.runner import fail, settings_of
+        from ydc_cli.domain.errors import CommandInterruptedError, CommandTerminatedError
         from ydc_cli.persistence import commits
 
         with signals_guarded():
             try:
                 result = super().invoke(ctx)
             except KeyboardInterrupt:
-                fail(settings_of(ctx), 130, "interrupted", "interrupted, nothing changed" + _hint(ctx))
+                fail(settings_of(ctx), CommandInterruptedError("interrupted, nothing changed" + _hint(ctx)))
             except Terminated:
-                fail(settings_of(ctx), 143, "terminated", "terminated, nothing changed" + _hint(ctx))
+                fail(settings_of(ctx), CommandTerminatedError("terminated, nothing changed" + _hint(ctx)))
             finally:
                 if commits.deferred() and commits.committed():
                     status(settings_of(ctx), "Interrupted after the change was committed: the command finished")
@@ -117,18 +118,14 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 def _stored_names(ctx: click.Context, kind: str) -> list[str]:
     import asyncio
-    from pathlib import Path
 
     from ydc_cli.cli.runner import open_stores
-    from ydc_cli.cli.settings import Backend, Settings
+    from ydc_cli.cli.settings import Settings
 
     root = ctx.find_root().params
     try:
-        settings = Settings(backend=Backend(root.get("backend") or "filesystem"),
-                            data_dir=Path(root.get("data_dir") or "ydc-data"))
-        where = settings.db_path if settings.backend is Backend.sqlite else (
-            settings.datasets_dir if kind == "dataset" else settings.models_dir)
-        if not where.exists():
+        settings = Settings(backend=root.get("backend") or None, data_dir=root.get("data_dir") or "ydc-data")
+        if not settings.spec.store_exists(settings.location):
             return []
         stores = open_stores(settings)
         try:

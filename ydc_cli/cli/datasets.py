@@ -3,11 +3,14 @@
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
-from ydc_cli.cli.settings import Backend, Settings
+from ydc_cli.cli.settings import Settings
+from ydc_cli.domain.errors import ChecksFailedError, NotFoundError, UsageError
+from ydc_cli.persistence import registry
 
 app = typer.Typer(help="Create, inspect, import and export datasets.", no_args_is_help=True)
 
@@ -23,7 +26,7 @@ def _key_values(settings, items: list[str] | None, option: str, form: str) -> li
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep:
-            fail(settings, 2, "usage", f"{option} takes {form}, got {item!r}")
+            fail(settings, UsageError(f"{option} takes {form}, got {item!r}"))
         pairs.append((key, value))
     return pairs
 
@@ -42,15 +45,15 @@ def _task(settings, task: str | None, kpt_shape: str | None, flip_idx: str | Non
         try:
             return [int(v) for v in text.replace(",", " ").split()]
         except ValueError:
-            fail(settings, 2, "usage", f"{option} takes integers, comma-separated: got {text!r}")
+            fail(settings, UsageError(f"{option} takes integers, comma-separated: got {text!r}"))
 
     name = (task or ("pose" if kpt_shape else "detect")).lower()
     if name not in tasks.TASKS:
-        fail(settings, 2, "usage", f"unknown task {task!r}: use {', '.join(tasks.TASKS)}")
+        fail(settings, UsageError(f"unknown task {task!r}: use {', '.join(tasks.TASKS)}"))
     try:
         return tasks.make(name, integers(kpt_shape, "--kpt-shape"), integers(flip_idx, "--flip-idx"))
     except InvalidDatasetError as exc:
-        fail(settings, 2, "usage", str(exc))
+        fail(settings, UsageError(str(exc)))
 
 
 def _info_rows(info) -> list[tuple[str, object]]:
@@ -143,7 +146,7 @@ def delete(
         return await stores.dataset.get(name) is not None
 
     if not run(ctx, exists):
-        fail(settings, 3, "not_found", f"no such dataset ({name})")
+        fail(settings, NotFoundError(f"no such dataset ({name})"))
     output.confirm(settings, f"Delete dataset {name} and all its images and labels?", yes)
     run(ctx, lambda stores: stores.dataset.delete(name))
     if settings.json:
@@ -200,7 +203,7 @@ def import_dataset(
 
     settings = settings_of(ctx)
     if task is not None and task.lower() not in tasks.TASKS:
-        fail(settings, 2, "usage", f"unknown task {task!r}: use {', '.join(tasks.TASKS)}")
+        fail(settings, UsageError(f"unknown task {task!r}: use {', '.join(tasks.TASKS)}"))
 
     async def go(stores):
         chosen, reading = open_import(path, fmt, follow_path, task.lower() if task else None)
@@ -239,7 +242,7 @@ def export(
     settings = settings_of(ctx)
     writers = [f.name for f in formats.writers()]
     if fmt.lower() not in writers:
-        fail(settings, 2, "usage", f"unknown export format {fmt!r}: use {', '.join(writers)}")
+        fail(settings, UsageError(f"unknown export format {fmt!r}: use {', '.join(writers)}"))
 
     async def go(stores):
         info_ = await stores.dataset.get(name)
@@ -379,16 +382,17 @@ def validate(
             summary += f"; fixed {plural(report.fixed_labels, 'label file')}"
         output.status(settings, summary)
     if report.errors:
-        raise typer.Exit(1)
+        fail(settings, ChecksFailedError())
 
 
 @app.command("copy")
 def copy(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
-    to_backend: Annotated[Backend, typer.Option("--to-backend", help="Backend to copy into.")],
-    to_data_dir: Annotated[Path | None, typer.Option("--to-data-dir", help="Data folder to copy into "
-                                                                          "(default: the current one).")] = None,
+    to_backend: Annotated[str, typer.Option("--to-backend", click_type=click.Choice(registry.names()),
+                                            help="Backend to copy into.")],
+    to_data_dir: Annotated[str | None, typer.Option("--to-data-dir", help="Data folder (or s3:// URL) to copy "
+                                                                         "into (default: the current one).")] = None,
     new_name: Annotated[str | None, typer.Option("--as", help="Name of the copy (default: the same).")] = None,
 ) -> None:
     """Copy a dataset to another backend: byte-identical images, equal labels, classes and prompts."""
@@ -412,7 +416,7 @@ def copy(
     if settings.json:
         output.emit_json(info)
     else:
-        output.status(settings, f"Copied {name} to {info.name} on the {to_backend.value} backend "
+        output.status(settings, f"Copied {name} to {info.name} on the {to_backend} backend "
                                 f"({output.plural(sum(info.num_images.values()), 'image')})")
 
 

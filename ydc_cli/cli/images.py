@@ -8,6 +8,7 @@ import typer
 
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
+from ydc_cli.domain.errors import NotFoundError
 
 app = typer.Typer(help="Add, list and inspect images.", no_args_is_help=True)
 
@@ -119,7 +120,7 @@ def get(
     settings = settings_of(ctx)
     target = output_path / filename if output_path.is_dir() else output_path
     if not target.parent.is_dir():
-        fail(settings, 3, "not_found", f"no such folder ({target.parent})")
+        fail(settings, NotFoundError(f"no such folder ({target.parent})"))
 
     async def go(stores):
         data = await stores.image.load_bytes(dataset, split, filename)

@@ -7,6 +7,7 @@ import typer
 
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
+from ydc_cli.domain.errors import UsageError
 
 app = typer.Typer(help="Show, set and clear an image's YOLO boxes.", no_args_is_help=True)
 
@@ -64,8 +65,8 @@ def set_(
 
     settings = settings_of(ctx)
     if not (box or polygon or obb or keypoints) and file is None:
-        fail(settings, 2, "usage", "give the labels with --box \"CLASS X Y W H\" (or --polygon, --obb, --keypoints "
-                                   "for those tasks) or --file LABELS.txt")
+        fail(settings, UsageError("give the labels with --box \"CLASS X Y W H\" (or --polygon, --obb, --keypoints "
+                                   "for those tasks) or --file LABELS.txt"))
     shapes = {"--polygon": polygon or [], "--obb": obb or [], "--keypoints": keypoints or []}
     annotations = run(ctx, lambda stores: set_labels(stores, dataset, split, filename, box or [], file, shapes))
     if settings.json:
@@ -142,7 +143,7 @@ def auto(
 
     settings = settings_of(ctx)
     if not 0.0 <= conf <= 1.0:
-        fail(settings, 2, "usage", f"--conf must be between 0 and 1, got {conf}")
+        fail(settings, UsageError(f"--conf must be between 0 and 1, got {conf}"))
     writes = not dry_run and preview is None
     plan = run(ctx, lambda stores: plan_auto_label(stores, dataset, model, split))
     if overwrite and writes and plan.labelled:

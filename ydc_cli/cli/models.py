@@ -8,7 +8,7 @@ import typer
 from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
 from ydc_cli.cli.train import scores_text
-from ydc_cli.domain.errors import NotFoundError
+from ydc_cli.domain.errors import NotFoundError, UsageError
 from ydc_cli.training import metric_key
 
 app = typer.Typer(help="Register, activate, export and import trained models.", no_args_is_help=True)
@@ -151,7 +151,7 @@ def active(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     info = run(ctx, lambda stores: stores.model.get_active())
     if info is None:
-        fail(settings, 3, "not_found", "no active model: run `ydc models activate NAME`")
+        fail(settings, NotFoundError("no active model: run `ydc models activate NAME`"))
     _show(settings, info)
 
 
@@ -232,7 +232,7 @@ def val(
 
     async def go(stores):
         with output.progress(settings, f"Validating {name} on {dataset}/{split}", None):
-            return await validate_model(stores, name, dataset, UltralyticsValidator, settings.data_dir, split,
+            return await validate_model(stores, name, dataset, UltralyticsValidator, settings.work_dir, split,
                                         imgsz, batch, device)
 
     result = run(ctx, go)
@@ -269,7 +269,7 @@ def predict(
 
     settings = settings_of(ctx)
     if not 0.0 <= conf <= 1.0:
-        fail(settings, 2, "usage", f"--conf must be between 0 and 1, got {conf}")
+        fail(settings, UsageError(f"--conf must be between 0 and 1, got {conf}"))
 
     async def go(stores):
         with output.progress(settings, f"Predicting with {name}", None) as advance:

@@ -171,13 +171,14 @@ def confirm(settings: Settings, question: str, yes: bool) -> None:
     if yes:
         return
     from ydc_cli.cli.runner import fail
+    from ydc_cli.domain.errors import CancelledError, ConfirmationRequiredError
 
     if not sys.stdin.isatty():
-        fail(settings, 1, "confirmation_required", f"{question} Refusing without a terminal: pass --yes")
+        fail(settings, ConfirmationRequiredError(f"{question} Refusing without a terminal: pass --yes"))
     sys.stderr.write(f"{question} [y/N]: ")
     sys.stderr.flush()
     answer = sys.stdin.readline()
     if not answer:
         sys.stderr.write("\n")
     if answer.strip().lower() not in ("y", "yes"):
-        fail(settings, 1, "cancelled", "cancelled, nothing changed")
+        fail(settings, CancelledError("cancelled, nothing changed"))

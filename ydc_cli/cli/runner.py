@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
-from ydc_cli.cli.settings import Backend, Settings
-from ydc_cli.domain.errors import YdcError
+from ydc_cli.cli.settings import Settings
+from ydc_cli.domain.errors import StorageError, YdcError
 from ydc_cli.domain.names import printable
 
 if TYPE_CHECKING:
@@ -24,12 +24,10 @@ T = TypeVar("T")
 
 
 def open_stores(settings: Settings) -> Stores:
-    """The stores of the chosen backend, through the persistence factory."""
-    from ydc_cli.persistence import create_sqlite_stores, create_stores
+    """The stores of the chosen backend, through the persistence factory (``persistence/registry.py``)."""
+    from ydc_cli.persistence import registry
 
-    if settings.backend is Backend.sqlite:
-        return create_sqlite_stores(settings.db_path, settings.models_dir)
-    return create_stores(settings.datasets_dir, settings.models_dir)
+    return registry.open_stores(settings.backend, settings.data_dir)
 
 
 def settings_of(ctx: typer.Context) -> Settings:
@@ -67,20 +65,25 @@ def run(ctx: typer.Context, operation: Callable[[Stores], Awaitable[T]]) -> T:
         if os.environ.get("YDC_DEBUG"):
             raise
         if isinstance(exc, YdcError):  # each error class carries its exit code (domain/errors.py)
-            fail(settings, exc.exit_code, exc.code, str(exc))
+            fail(settings, exc)
         if isinstance(exc, OSError):
-            fail(settings, 6, "storage_unavailable", f"{exc.strerror or exc} ({exc.filename or ''})")
+            fail(settings, StorageError(f"{exc.strerror or exc} ({exc.filename or ''})"))
         raise
     raise AssertionError("unreachable")
 
 
-def fail(settings: Settings, exit_code: int, code: str, message: str) -> None:
-    """Print one error line (or a JSON error object) on stderr and exit."""
-    message = printable(message)
+def fail(settings: Settings, error: YdcError) -> NoReturn:
+    """Print ``error`` as one line (or a JSON error object) on stderr and exit with its class's code.
+
+    An error without a message (``ChecksFailedError()``, whose findings are printed) prints nothing.
+    """
+    message = printable(str(error))
+    if not message:
+        raise typer.Exit(error.exit_code)
     if settings.json:
         import json
 
-        sys.stderr.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
+        sys.stderr.write(json.dumps({"error": {"code": error.code, "message": message}}) + "\n")
     else:
         sys.stderr.write(f"Error: {message}\n")
-    raise typer.Exit(exit_code)
+    raise typer.Exit(error.exit_code)

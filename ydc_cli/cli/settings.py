@@ -2,33 +2,52 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
-
-class Backend(StrEnum):
-    filesystem = "filesystem"
-    sqlite = "sqlite"
+from ydc_cli.persistence import registry
 
 
 @dataclass
 class Settings:
-    """Where the stores live and how output is shaped."""
+    """Where the stores live and how output is shaped.
 
-    backend: Backend = Backend.filesystem
-    data_dir: Path = Path("ydc-data")
+    ``backend`` is a registry name, or None to let ``data_dir`` decide (a URL's
+    scheme names its backend, a folder is the filesystem's); ``data_dir`` stays
+    the text given until ``location`` parses it, so ``s3://bucket/prefix`` keeps
+    its two slashes.
+    """
+
+    backend: str | None = None
+    data_dir: str | os.PathLike = "ydc-data"
     json: bool = False
     quiet: bool = False
 
     @property
-    def datasets_dir(self) -> Path:
-        return self.data_dir / "datasets"
+    def spec(self) -> registry.BackendSpec:
+        return registry.choose(self.backend, self.data_dir)[0]
 
     @property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
+    def backend_name(self) -> str:
+        return self.spec.name
 
     @property
-    def db_path(self) -> Path:
-        return self.data_dir / "ydc.db"
+    def location(self) -> registry.Location:
+        return registry.choose(self.backend, self.data_dir)[1]
+
+    @property
+    def work_dir(self) -> Path:
+        """The local folder for training runs and materialised datasets.
+
+        The data folder itself for a local store; for a remote one ``YDC_WORK_DIR``,
+        else a folder per bucket and prefix under the user's cache.
+        """
+        location = self.location
+        if location.local:
+            return location.path
+        configured = os.environ.get("YDC_WORK_DIR")
+        if configured:
+            return Path(configured)
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "ydc" / location.scheme / location.netloc / (location.prefix or "_")

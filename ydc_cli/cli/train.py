@@ -58,7 +58,7 @@ def run_training(
     from ydc_cli.training.ultralytics_adapter import UltralyticsTrainer
 
     settings = settings_of(ctx)
-    backend = settings.backend.value
+    backend = settings.backend_name
     interrupt_hint(ctx, f"a run that finished an epoch continues with `ydc train run {dataset} --resume`")
     given = {key: value for key, value in (("model", model), ("epochs", epochs), ("imgsz", imgsz), ("batch", batch),
                                            ("device", device), ("patience", patience))
@@ -82,9 +82,9 @@ def run_training(
             trainer = UltralyticsTrainer()
             if resume:
                 return await resume_training(stores, trainer, dataset, name, given, activate, verbose,
-                                             settings.data_dir, on_epoch, backend)
+                                             settings.work_dir, on_epoch, backend)
             return await train_dataset(stores, trainer, dataset, model, name, epochs, imgsz, batch, device, patience,
-                                       activate, verbose, settings.data_dir, on_epoch, backend)
+                                       activate, verbose, settings.work_dir, on_epoch, backend)
 
     outcome = run(ctx, go)
     info = outcome.model
@@ -142,9 +142,9 @@ def runs(
     from ydc_cli.training.ultralytics_adapter import UltralyticsTrainer
 
     settings = settings_of(ctx)
-    backend = settings.backend.value
+    backend = settings.backend_name
     trainer = UltralyticsTrainer()
-    found = run(ctx, lambda stores: list_runs(stores, trainer, settings.data_dir, backend))
+    found = run(ctx, lambda stores: list_runs(stores, trainer, settings.work_dir, backend))
     if not prune:
         if settings.json:
             output.emit_json(found)
@@ -169,7 +169,7 @@ def runs(
     total = sum(r.size_bytes for r in doomed)
     output.confirm(settings, f"Remove {output.plural(len(doomed), 'run folder')} ({_size(total)}): "
                              f"{', '.join(r.name for r in doomed)}?", yes)
-    removed = run(ctx, lambda stores: prune_runs(stores, trainer, settings.data_dir, backend, include_interrupted,
+    removed = run(ctx, lambda stores: prune_runs(stores, trainer, settings.work_dir, backend, include_interrupted,
                                                   [r.name for r in doomed]))
     freed = sum(r.size_bytes for r in removed)
     if settings.json:

@@ -7,6 +7,9 @@ contract documents, so code written against the seed's contract
 (``except ValueError``, ``except FileNotFoundError``) keeps working::
 
     YdcError                                        exit 1  failed
+    ├── ChecksFailedError                           exit 1  checks_failed
+    ├── ConfirmationRequiredError                   exit 1  confirmation_required
+    ├── CancelledError                              exit 1  cancelled
     ├── UsageError             (ValueError)         exit 2  usage
     ├── NotFoundError          (FileNotFoundError)  exit 3  not_found
     ├── ConflictError          (ValueError)         exit 4  conflict
@@ -17,8 +20,13 @@ contract documents, so code written against the seed's contract
     │   ├── InvalidDatasetError
     │   ├── InvalidCheckpointError
     │   └── UnsafeArchiveError
-    └── StorageError           (OSError)            exit 6  storage_unavailable
-        └── StorageBusyError
+    ├── StorageError           (OSError)            exit 6  storage_unavailable
+    │   └── StorageBusyError
+    ├── CommandInterruptedError                     exit 130 interrupted (Ctrl-C)
+    └── CommandTerminatedError                      exit 143 terminated (SIGTERM)
+
+Commands raise these (or hand them to ``runner.fail``); no command writes an
+exit code of its own.
 """
 
 from __future__ import annotations
@@ -29,6 +37,24 @@ class YdcError(Exception):
 
     exit_code = 1
     code = "failed"
+
+
+class ChecksFailedError(YdcError):
+    """A check found errors it has already reported (``validate``): exit 1 with no further line."""
+
+    code = "checks_failed"
+
+
+class ConfirmationRequiredError(YdcError):
+    """A destructive command needs --yes and there is no terminal to ask."""
+
+    code = "confirmation_required"
+
+
+class CancelledError(YdcError):
+    """The user answered no to a confirmation."""
+
+    code = "cancelled"
 
 
 class UsageError(YdcError, ValueError):
@@ -98,3 +124,17 @@ class StorageError(YdcError, OSError):
 
 class StorageBusyError(StorageError):
     """Another process held the store's lock past the timeout."""
+
+
+class CommandInterruptedError(YdcError):
+    """Ctrl-C before the command's commit point: nothing changed."""
+
+    exit_code = 130
+    code = "interrupted"
+
+
+class CommandTerminatedError(YdcError):
+    """SIGTERM before the command's commit point: nothing changed."""
+
+    exit_code = 143
+    code = "terminated"

@@ -1,12 +1,13 @@
-"""The persistence layer: four store contracts and the factory that picks a backend.
+"""The persistence layer: four store contracts, and the bundle a backend opens.
 
-Backends are imported on demand, so choosing the filesystem never loads
-SQLite code and vice versa.
+Backends are named in ``registry.py`` and imported on demand, so choosing the
+filesystem never loads SQLite code and vice versa. ``create_stores`` and
+``create_sqlite_stores`` are the seed's factories, kept for code written
+against them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ydc_cli.persistence.dataset_store import DatasetStore
@@ -22,6 +23,7 @@ from ydc_cli.persistence.models import (
     ModelInfo,
     Sample,
 )
+from ydc_cli.persistence.stores import Stores
 
 __all__ = [
     "Annotation", "DatasetChanges", "DatasetInfo", "DatasetStore", "ImageInfo", "ImageStore", "LabelData", "LabelStore",
@@ -30,38 +32,11 @@ __all__ = [
 ]
 
 
-@dataclass
-class Stores:
-    """One instance of each store, all served by the same backend."""
-
-    dataset: DatasetStore
-    image: ImageStore
-    label: LabelStore
-    model: ModelStore
-
-    def close(self) -> None:
-        """Release what the backend holds open (the SQLite connection)."""
-        for store in (self.dataset, self.image, self.label, self.model):
-            database = getattr(store, "_sql", None)
-            if database is not None:
-                database.close()
-
-
 def create_stores(data_dir: Path, models_dir: Path) -> Stores:
     """The filesystem backend: YOLO folders in ``data_dir``, weights in ``models_dir``."""
-    from ydc_cli.persistence.filesystem import (
-        FilesystemDatasetStore,
-        FilesystemImageStore,
-        FilesystemLabelStore,
-        FilesystemModelStore,
-    )
+    from ydc_cli.persistence.filesystem import filesystem_stores
 
-    return Stores(
-        dataset=FilesystemDatasetStore(Path(data_dir)),
-        image=FilesystemImageStore(Path(data_dir)),
-        label=FilesystemLabelStore(Path(data_dir)),
-        model=FilesystemModelStore(Path(models_dir)),
-    )
+    return filesystem_stores(Path(data_dir), Path(models_dir))
 
 
 def create_sqlite_stores(db_path: Path, models_dir: Path) -> Stores:
@@ -69,21 +44,9 @@ def create_sqlite_stores(db_path: Path, models_dir: Path) -> Stores:
 
     The four stores share one connection.
     """
-    from ydc_cli.persistence.sqlite import (
-        SqliteDatabase,
-        SqliteDatasetStore,
-        SqliteImageStore,
-        SqliteLabelStore,
-        SqliteModelStore,
-    )
+    from ydc_cli.persistence.sqlite import sqlite_stores
 
-    database = SqliteDatabase(Path(db_path))
-    return Stores(
-        dataset=SqliteDatasetStore(database.path, database=database),
-        image=SqliteImageStore(database.path, database=database),
-        label=SqliteLabelStore(database.path, database=database),
-        model=SqliteModelStore(database.path, Path(models_dir), database=database),
-    )
+    return sqlite_stores(Path(db_path), Path(models_dir))
 
 
 _stores: Stores | None = None

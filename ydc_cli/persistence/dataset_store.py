@@ -147,25 +147,25 @@ class DatasetStore(ABC):
     async def delete(self, name: str) -> bool:
         """Delete the dataset with its images, labels and prompts; ``True`` if it existed."""
 
-    @abstractmethod
     async def update_classes(self, name: str, classes: list[str]) -> None:
         """Replace the class list; prompts of class ids past the new list are dropped.
 
         Raises:
             FileNotFoundError: no such dataset.
         """
+        await self.apply_changes(name, DatasetChanges(classes=classes))
 
     @abstractmethod
     async def get_prompts(self, name: str) -> dict[int, list[str]]:
         """YOLO-World prompts by class id, ``{}`` when there are none."""
 
-    @abstractmethod
     async def save_prompts(self, name: str, prompts: dict[int, list[str]]) -> None:
-        """Replace the prompts.
+        """Replace the prompts (those of class ids past the class list are dropped).
 
         Raises:
             FileNotFoundError: no such dataset.
         """
+        await self.apply_changes(name, DatasetChanges(prompts=prompts))
 
     # Extensions beyond the seed's contract.
 
@@ -239,7 +239,9 @@ class DatasetStore(ABC):
         """Apply removals, moves, label rewrites and class/prompt changes all or nothing.
 
         Every name is checked before anything changes; labels are validated
-        against the resulting class list.
+        against the resulting class list. A backend lists what it stores of the
+        stems the change involves and carries out ``persistence.changes.plan_changes``
+        in one step: the rules live there, not in the backends.
 
         Raises:
             FileNotFoundError: no such dataset, or an image to remove or move is missing.
@@ -307,6 +309,14 @@ class DatasetStore(ABC):
                 contents.prompts,
                 task=contents.task,
             )
+
+    async def yolo_folder(self, name: str) -> Path | None:
+        """The dataset as a YOLO folder that ultralytics can read in place, or None.
+
+        None (this default) means the backend keeps no such folder, and training
+        materialises the dataset into a local cache first.
+        """
+        return None
 
     async def class_counts(self, name: str) -> ClassCounts:
         """Boxes and images per class id and split (``ClassCounts``), for ``datasets info``.

@@ -199,12 +199,13 @@ async def prepare_dataset(stores: Stores, name: str, cache_root: Path,
     async for split, label, text in stores.dataset.iter_label_texts(name):
         parse_text(text, nc=nc, source=f"{split}/{label}", task=task)
     cache_root = Path(cache_root).absolute()
-    if (info.path / "images").is_dir() and (info.path / "data.yaml").is_file():
+    in_place = await stores.dataset.yolo_folder(name)
+    if in_place is not None:
         folder = cache_root / f"{name}-in-place"
         folder.mkdir(parents=True, exist_ok=True)
         data_yaml = folder / "data.yaml"
         # this data.yaml lives outside the dataset: it names the stored folder
-        fileio.atomic_write(data_yaml, dump_yaml({"path": str(info.path), **datayaml.build(info.classes, task)}))
+        fileio.atomic_write(data_yaml, dump_yaml({"path": str(in_place), **datayaml.build(info.classes, task)}))
         return data_yaml, False
     key = await _content_key(stores, name, info.classes)
     target = cache_root / key

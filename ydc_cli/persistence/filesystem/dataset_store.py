@@ -16,6 +16,7 @@ from ydc_cli.domain.errors import ConflictError, NotFoundError
 from ydc_cli.domain.labels import format_text, parse_text
 from ydc_cli.domain.names import validate_classes
 from ydc_cli.persistence import commits, faults, fileio
+from ydc_cli.persistence.changes import involved, needs_stored_prompts, plan_changes
 from ydc_cli.persistence.dataset_store import ClassCounts, DatasetStore
 from ydc_cli.persistence.filesystem import journal
 from ydc_cli.persistence.filesystem.layout import (
@@ -34,7 +35,7 @@ from ydc_cli.persistence.models import DatasetChanges, DatasetInfo, ImageInfo, S
 
 if TYPE_CHECKING:
     from ydc_cli.domain.tasks import Task
-from ydc_cli.persistence.samples import SampleSource, check_annotations, each_checked, to_annotations
+from ydc_cli.persistence.samples import SampleSource, each_checked, to_annotations
 from ydc_cli.persistence.yamlio import dump_yaml, parse_prompts, parse_yaml
 
 
@@ -118,28 +119,12 @@ class FilesystemDatasetStore(DatasetStore):
         assert info is not None
         return info
 
-    async def update_classes(self, name: str, classes: list[str]) -> None:
-        path = self._layout.existing(name)
-        classes = validate_classes(classes)
-        with lock_for(path):
-            _write_data_yaml(path, classes)
-            prompts = _read_prompts(path)
-            kept = {cid: p for cid, p in prompts.items() if cid < len(classes)}
-            if kept != prompts:
-                _write_prompts(path, kept)
-
     async def get_prompts(self, name: str) -> dict[int, list[str]]:
         try:
             path = self._layout.existing(name)
         except NotFoundError:
             return {}
         return _read_prompts(path)
-
-    async def save_prompts(self, name: str, prompts: dict[int, list[str]]) -> None:
-        path = self._layout.existing(name)
-        prompts = parse_prompts(prompts, "prompts")
-        with lock_for(path):
-            _write_prompts(path, prompts)
 
     # -- batch extensions -----------------------------------------------------
 
@@ -245,34 +230,36 @@ class FilesystemDatasetStore(DatasetStore):
         with lock_for(path):
             recover(path)
             stored_classes, task = read_meta(path)
-            classes = stored_classes if changes.classes is None else validate_classes(changes.classes)
-            plan = ChangePlan(
-                {split: set(image_names(path / "images" / split)) for split in datayaml.SPLITS},
-                {split: label_names(path / "labels" / split) for split in datayaml.SPLITS},
+            needed = involved(changes)
+            plan = plan_changes(
+                name, changes,
+                images={split: set(image_names(path / "images" / split)) for split in needed if needed[split]},
+                labels={split: {n[:-len(".txt")] for n in label_names(path / "labels" / split)}
+                        for split in needed if needed[split]},
+                classes=stored_classes, task=task,
+                stored_prompts=_read_prompts(path) if needs_stored_prompts(changes) else None,
             )
-            plan.remove_and_move(name, changes)
             with journal.journal(path) as change:
-                for relative in plan.deletes:
-                    change.delete(relative)
-                for source, target in plan.moves.values():
-                    change.move(source, target)
-                for (split, filename), annotations in changes.labels.items():
-                    relative = f"labels/{datayaml.check_split(split)}/{datayaml.label_name_for(filename)}"
-                    if annotations is None:
-                        plan.delete_label(relative, change)
-                        continue
-                    boxes = check_annotations(annotations, nc=len(classes), source=relative[len("labels/"):],
-                                              task=task)
-                    change.write(relative, format_text(boxes, task).encode("utf-8"))
-                if changes.classes is not None:
-                    data = _data_yaml_with(path, classes)
-                    change.write("data.yaml", data)
-                if changes.prompts is not None or changes.classes is not None:
-                    prompts = _read_prompts(path) if changes.prompts is None else parse_prompts(
-                        changes.prompts, "prompts")
-                    prompts = {cid: p for cid, p in prompts.items() if cid < len(classes)}
-                    change.write("prompts.yaml", dump_yaml(prompts))
+                for split, filename in plan.image_removals:
+                    change.delete(f"images/{split}/{filename}")
+                for split, stem in plan.label_removals:
+                    change.delete(f"labels/{split}/{stem}.txt")
+                for filename, source, target in plan.image_moves:
+                    change.move(f"images/{source}/{filename}", f"images/{target}/{filename}")
+                for stem, source, target in plan.label_moves:
+                    change.move(f"labels/{source}/{stem}.txt", f"labels/{target}/{stem}.txt")
+                for (split, stem), boxes in plan.label_writes.items():
+                    change.write(f"labels/{split}/{stem}.txt", format_text(boxes, task).encode("utf-8"))
+                if plan.classes is not None:
+                    change.write("data.yaml", _data_yaml_with(path, plan.classes))
+                if plan.prompts:
+                    change.write("prompts.yaml", dump_yaml(plan.prompts))
+                elif plan.prompts is not None:
+                    change.delete("prompts.yaml")
                 change.commit()
+
+    async def yolo_folder(self, name: str) -> Path | None:
+        return self._layout.existing(name)
 
     # -- class table (datasets info) -------------------------------------------
 
@@ -322,66 +309,6 @@ class FilesystemDatasetStore(DatasetStore):
                 yield chunks[0] if len(chunks) == 1 else b"".join(chunks), count
         finally:
             os.close(folder_fd)
-
-
-class ChangePlan:
-    """Removals and moves worked out against the folder's listing, in original paths."""
-
-    def __init__(self, images: dict[str, set[str]], labels: dict[str, set[str]]) -> None:
-        self.images = images
-        self.labels = labels
-        self.deletes: list[str] = []
-        self.moves: dict[str, tuple[str, str]] = {}  # final label path -> (original, final)
-
-    def remove_and_move(self, dataset: str, changes: DatasetChanges) -> None:
-        for split, filename in changes.removals:
-            datayaml.check_split(split)
-            if filename not in self.images[split]:
-                raise NotFoundError(f"no such image ({dataset}/{split}/{filename})")
-            self.images[split].discard(filename)
-            self.deletes.append(f"images/{split}/{filename}")
-        for split, filename in changes.removals:
-            stem = datayaml.stem_of(filename)
-            label = datayaml.label_name_for(filename)
-            if label in self.labels[split] and not any(datayaml.stem_of(f) == stem for f in self.images[split]):
-                self.labels[split].discard(label)
-                self.deletes.append(f"labels/{split}/{label}")
-        moving = []
-        for filename, source, target in changes.moves:
-            datayaml.check_split(source)
-            datayaml.check_split(target)
-            if filename not in self.images[source]:
-                raise NotFoundError(f"no such image ({dataset}/{source}/{filename})")
-            if source != target:
-                moving.append((filename, source, target))
-        # Vacate every source first, so that moves may swap places.
-        carried = set()
-        for filename, source, _ in moving:
-            self.images[source].discard(filename)
-            label = datayaml.label_name_for(filename)
-            if label in self.labels[source]:
-                self.labels[source].discard(label)
-                carried.add((source, label))
-        for filename, source, target in moving:
-            if filename in self.images[target]:
-                raise ConflictError(f"image already exists ({dataset}/{target}/{filename})")
-            self.images[target].add(filename)
-            self.moves[f"images/{target}/{filename}"] = (f"images/{source}/{filename}", f"images/{target}/{filename}")
-            label = datayaml.label_name_for(filename)
-            if (source, label) in carried:
-                if label in self.labels[target]:
-                    raise ConflictError(f"labels already exist ({dataset}/{target}/{label})")
-                self.labels[target].add(label)
-                self.moves[f"labels/{target}/{label}"] = (f"labels/{source}/{label}", f"labels/{target}/{label}")
-
-    def delete_label(self, relative: str, change: journal.Journal) -> None:
-        """Delete the label now at ``relative``: where it was before any move."""
-        split, label = relative.split("/")[1:]
-        if label not in self.labels[split]:
-            return
-        self.labels[split].discard(label)
-        original = self.moves.pop(relative, (relative, relative))[0]
-        change.delete(original)
 
 
 def _splits(split: str | None) -> tuple[str, ...]:

@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ydc_cli.domain import datayaml
-from ydc_cli.domain.errors import ConflictError, NotFoundError
+from ydc_cli.domain.errors import ConflictError
 from ydc_cli.domain.labels import Box
 from ydc_cli.persistence.models import Annotation, ImageInfo
 from ydc_cli.persistence.samples import SampleSource, each_checked
 
 if TYPE_CHECKING:
     from ydc_cli.domain.tasks import Task
+    from ydc_cli.persistence.changes import ChangePlan
 
 SPLIT_ORDER = "CASE split WHEN 'train' THEN 0 WHEN 'val' THEN 1 ELSE 2 END"
 
@@ -122,58 +122,51 @@ def split_counts(conn: sqlite3.Connection, dataset_id: int) -> dict[str, int]:
     return counts
 
 
-def apply_removals(conn: sqlite3.Connection, dataset: str, dataset_id: int, removals: list[tuple[str, str]]) -> None:
-    """Delete images, and each label no remaining image of its stem shares."""
-    stems = []
-    for split, filename in removals:
-        deleted = conn.execute(
-            "DELETE FROM images WHERE dataset_id = ? AND split = ? AND filename = ? RETURNING stem",
-            (dataset_id, split, filename),
-        ).fetchone()
-        if deleted is None:
-            raise NotFoundError(f"no such image ({dataset}/{split}/{filename})")
-        stems.append((split, deleted[0]))
-    for split, stem in stems:
-        conn.execute(
-            "DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ? AND NOT EXISTS"
-            " (SELECT 1 FROM images WHERE dataset_id = ? AND split = ? AND stem = ?)",
-            (dataset_id, split, stem, dataset_id, split, stem),
-        )
+def stored_names(conn: sqlite3.Connection, dataset_id: int, stems: dict[str, set[str]]
+                 ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The image file names and label stems stored under ``stems`` (split -> stems), for a change plan."""
+    images: dict[str, set[str]] = {split: set() for split in stems}
+    labels: dict[str, set[str]] = {split: set() for split in stems}
+    for split, wanted in stems.items():
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = ordered[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            images[split].update(row[0] for row in conn.execute(
+                f"SELECT filename FROM images WHERE dataset_id = ? AND split = ? AND stem IN ({marks})",
+                (dataset_id, split, *chunk)))
+            labels[split].update(row[0] for row in conn.execute(
+                f"SELECT stem FROM labels WHERE dataset_id = ? AND split = ? AND stem IN ({marks})",
+                (dataset_id, split, *chunk)))
+    return images, labels
 
 
-def apply_moves(conn: sqlite3.Connection, dataset: str, dataset_id: int, moves: list[tuple[str, str, str]]) -> None:
-    """Move images with their labels between splits; swaps are allowed.
+_CHUNK = 500  # names per IN (...) list, well under SQLite's 32,766 parameters
 
-    Rows are first renamed to a unique temporary name, then given their new
-    split and real name, so the unique index only sees the final state.
+
+def carry_out(conn: sqlite3.Connection, dataset: str, dataset_id: int, plan: ChangePlan) -> None:
+    """Apply a change plan's removals, moves and label writes inside the caller's transaction.
+
+    Moving rows first take a unique temporary name, then their new split and
+    real name, so the unique indexes only see the final state (moves may swap).
     """
-    moving = []
-    for filename, source, target in moves:
-        datayaml.check_split(source)
-        datayaml.check_split(target)
-        row = conn.execute(
-            "SELECT id, stem FROM images WHERE dataset_id = ? AND split = ? AND filename = ?",
-            (dataset_id, source, filename),
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no such image ({dataset}/{source}/{filename})")
-        if source == target:
-            continue
-        image_id, stem = row
-        label = conn.execute("SELECT id FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
-                             (dataset_id, source, stem)).fetchone()
-        moving.append((image_id, filename, stem, target, label[0] if label else None))
-    for image_id, _, _, _, label_id in moving:
-        conn.execute("UPDATE images SET filename = filename || char(0) || id WHERE id = ?", (image_id,))
-        if label_id is not None:
-            conn.execute("UPDATE labels SET stem = stem || char(0) || id WHERE id = ?", (label_id,))
-    for image_id, filename, stem, target, label_id in moving:
-        try:
-            conn.execute("UPDATE images SET split = ?, filename = ? WHERE id = ?", (target, filename, image_id))
-        except sqlite3.IntegrityError:
-            raise ConflictError(f"image already exists ({dataset}/{target}/{filename})") from None
-        if label_id is not None:
+    conn.executemany("DELETE FROM images WHERE dataset_id = ? AND split = ? AND filename = ?",
+                     [(dataset_id, split, filename) for split, filename in plan.image_removals])
+    conn.executemany("DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
+                     [(dataset_id, split, stem) for split, stem in plan.label_removals])
+    for table, column, moves in (("images", "filename", plan.image_moves), ("labels", "stem", plan.label_moves)):
+        ids = []
+        for value, source, target in moves:
+            row_id = conn.execute(f"SELECT id FROM {table} WHERE dataset_id = ? AND split = ? AND {column} = ?",
+                                  (dataset_id, source, value)).fetchone()[0]
+            conn.execute(f"UPDATE {table} SET {column} = {column} || char(0) || id WHERE id = ?", (row_id,))
+            ids.append((row_id, value, target))
+        for row_id, value, target in ids:
             try:
-                conn.execute("UPDATE labels SET split = ?, stem = ? WHERE id = ?", (target, stem, label_id))
+                conn.execute(f"UPDATE {table} SET split = ?, {column} = ? WHERE id = ?", (target, value, row_id))
             except sqlite3.IntegrityError:
-                raise ConflictError(f"labels already exist ({dataset}/{target}/{stem}.txt)") from None
+                what = f"image already exists ({dataset}/{target}/{value})" if table == "images" else \
+                    f"labels already exist ({dataset}/{target}/{value}.txt)"
+                raise ConflictError(what) from None
+    for (split, stem), boxes in plan.label_writes.items():
+        write_label(conn, dataset_id, split, stem, boxes)

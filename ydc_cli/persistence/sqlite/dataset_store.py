@@ -12,19 +12,19 @@ from ydc_cli.domain import datayaml
 from ydc_cli.domain.errors import ConflictError
 from ydc_cli.domain.labels import format_text
 from ydc_cli.domain.names import validate_classes, validate_dataset_name
+from ydc_cli.persistence.changes import involved, needs_stored_prompts, plan_changes
 from ydc_cli.persistence.dataset_store import ClassCounts, DatasetStore
 from ydc_cli.persistence.models import Annotation, DatasetChanges, DatasetInfo, ImageInfo, Sample
-from ydc_cli.persistence.samples import SampleSource, check_annotations
+from ydc_cli.persistence.samples import SampleSource
 from ydc_cli.persistence.sqlite._db import SqliteDatabase
 from ydc_cli.persistence.sqlite._rows import (
-    apply_moves,
-    apply_removals,
+    carry_out,
     insert_samples,
     split_counts,
+    stored_names,
     task_from_row,
     task_options,
     unpack_points,
-    write_label,
 )
 from ydc_cli.persistence.yamlio import parse_prompts
 
@@ -87,38 +87,21 @@ class SqliteDatasetStore(DatasetStore):
         assert info is not None
         return info
 
-    async def update_classes(self, name: str, classes: list[str]) -> None:
-        validate_dataset_name(name)
-        classes = validate_classes(classes)
-        with self._sql.write() as conn:
-            dataset_id = self._sql.dataset_id(name)
-            conn.execute("DELETE FROM classes WHERE dataset_id = ?", (dataset_id,))
-            _insert_classes(conn, dataset_id, classes)
-            conn.execute("DELETE FROM prompts WHERE dataset_id = ? AND class_id >= ?", (dataset_id, len(classes)))
-            self._sql.touch(dataset_id)
-
     async def get_prompts(self, name: str) -> dict[int, list[str]]:
         validate_dataset_name(name)
         with self._sql.errors():
             dataset_id = self._sql.find_dataset_id(name)
             if dataset_id is None:
                 return {}
-            prompts: dict[int, list[str]] = {}
-            for class_id, prompt in self._sql.conn.execute(
-                "SELECT class_id, prompt FROM prompts WHERE dataset_id = ? ORDER BY class_id, position",
-                (dataset_id,),
-            ):
-                prompts.setdefault(class_id, []).append(prompt)
-        return prompts
+            return self._prompts(dataset_id)
 
-    async def save_prompts(self, name: str, prompts: dict[int, list[str]]) -> None:
-        validate_dataset_name(name)
-        prompts = parse_prompts(prompts, "prompts")
-        with self._sql.write() as conn:
-            dataset_id = self._sql.dataset_id(name)
-            conn.execute("DELETE FROM prompts WHERE dataset_id = ?", (dataset_id,))
-            _insert_prompts(conn, dataset_id, prompts)
-            self._sql.touch(dataset_id)
+    def _prompts(self, dataset_id: int) -> dict[int, list[str]]:
+        prompts: dict[int, list[str]] = {}
+        for class_id, prompt in self._sql.conn.execute(
+            "SELECT class_id, prompt FROM prompts WHERE dataset_id = ? ORDER BY class_id, position", (dataset_id,),
+        ):
+            prompts.setdefault(class_id, []).append(prompt)
+        return prompts
 
     async def create_with_samples(
         self,
@@ -197,32 +180,23 @@ class SqliteDatasetStore(DatasetStore):
 
     async def apply_changes(self, name: str, changes: DatasetChanges) -> None:
         validate_dataset_name(name)
+        needed = involved(changes)
         with self._sql.write() as conn:
             dataset_id = self._sql.dataset_id(name)
-            task = self._sql.dataset_task(dataset_id)
-            if changes.classes is not None:
-                classes = validate_classes(changes.classes)
-            else:
-                classes = [r[0] for r in conn.execute(
-                    "SELECT name FROM classes WHERE dataset_id = ? ORDER BY class_id", (dataset_id,))]
-            apply_removals(conn, name, dataset_id, changes.removals)
-            apply_moves(conn, name, dataset_id, changes.moves)
-            for (split, filename), annotations in changes.labels.items():
-                datayaml.check_split(split)
-                stem = datayaml.stem_of(filename)
-                if annotations is None:
-                    conn.execute("DELETE FROM labels WHERE dataset_id = ? AND split = ? AND stem = ?",
-                                 (dataset_id, split, stem))
-                    continue
-                boxes = check_annotations(annotations, nc=len(classes), source=f"{split}/{stem}.txt", task=task)
-                write_label(conn, dataset_id, split, stem, boxes)
-            if changes.classes is not None:
+            images, labels = stored_names(conn, dataset_id, {split: stems for split, stems in needed.items() if stems})
+            plan = plan_changes(
+                name, changes, images=images, labels=labels, task=self._sql.dataset_task(dataset_id),
+                classes=[r[0] for r in conn.execute(
+                    "SELECT name FROM classes WHERE dataset_id = ? ORDER BY class_id", (dataset_id,))],
+                stored_prompts=self._prompts(dataset_id) if needs_stored_prompts(changes) else None,
+            )
+            carry_out(conn, name, dataset_id, plan)
+            if plan.classes is not None:
                 conn.execute("DELETE FROM classes WHERE dataset_id = ?", (dataset_id,))
-                _insert_classes(conn, dataset_id, classes)
-            if changes.prompts is not None:
+                _insert_classes(conn, dataset_id, plan.classes)
+            if plan.prompts is not None:
                 conn.execute("DELETE FROM prompts WHERE dataset_id = ?", (dataset_id,))
-                _insert_prompts(conn, dataset_id, parse_prompts(changes.prompts, "prompts"))
-            conn.execute("DELETE FROM prompts WHERE dataset_id = ? AND class_id >= ?", (dataset_id, len(classes)))
+                _insert_prompts(conn, dataset_id, plan.prompts)
             self._sql.touch(dataset_id)
 
     def _labels_for(self, dataset_id: int, split: str, stems: set[str]) -> dict[str, list[Annotation]]:
