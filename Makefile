@@ -14,7 +14,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[train,dev]'
+	$(PY) -m pip install --quiet -e '.[train,dev,s3]'
 	touch $(STAMP)
 
 # Datumaro and Label Studio's converter, test oracles, in their own environment (why: pyproject.toml, [tool.ydc.oracle-venv])

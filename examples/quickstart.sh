@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # A walk through ydc on one backend: import, inspect, move, add, label, validate, split,
 # stats, export, re-import, merge, copy to the other backend, models.
-#   bash examples/quickstart.sh [filesystem|sqlite]
-# Uses the `ydc` on PATH (make demo puts .venv/bin first) and a temporary data folder.
+#   bash examples/quickstart.sh [filesystem|sqlite|s3]
+# Uses the `ydc` on PATH (make demo puts .venv/bin first) and a temporary data folder; for s3,
+# the store of YDC_DATA_DIR=s3://BUCKET/PREFIX and YDC_DATABASE_URL (README, "Team storage").
 set -euo pipefail
 backend="${1:-${YDC_BACKEND:-filesystem}}"
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${PYTHON:-python}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ydc-quickstart.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-export YDC_BACKEND="$backend" YDC_DATA_DIR="$work/data"
+if [ "$backend" = s3 ]; then
+  case "${YDC_DATA_DIR:-}" in s3://*) ;; *) echo "the s3 quickstart needs YDC_DATA_DIR=s3://BUCKET/PREFIX" >&2; exit 2;; esac
+  export YDC_BACKEND="$backend"
+else
+  export YDC_BACKEND="$backend" YDC_DATA_DIR="$work/data"
+fi
 if [ "$backend" = sqlite ]; then other=filesystem; else other=sqlite; fi
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import cli_env
 from tests.helpers import checkpoint, jpeg
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -271,7 +272,7 @@ def test_import_folder_reads_data_yaml_paths(ydc, tmp_path):
 
 
 def test_debug_shows_the_traceback(backend, tmp_path):
-    env = {**os.environ, "YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, **cli_env(backend, tmp_path / "data")}
     quiet = subprocess.run([sys.executable, "-m", "ydc_cli", "datasets", "info", "nope"],
                            capture_output=True, text=True, env={**env, "YDC_DEBUG": ""})
     assert quiet.returncode == 3 and "Traceback" not in quiet.stderr
@@ -371,7 +372,7 @@ def test_copy_between_backends_is_exact(ydc, backend, shapes, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["num_images"] == {"train": 6, "val": 2, "test": 0}
     assert ydc("datasets", "copy", "shapes", "--to-backend", backend).exit_code == 4
-    assert ydc("datasets", "copy", "nope", "--to-backend", other).exit_code == 3
+    assert ydc("datasets", "copy", "nope", "--to-backend", other, "--to-data-dir", tmp_path / "copy").exit_code == 3
 
     from tests.backends import make_stores
 

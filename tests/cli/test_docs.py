@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import typer
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from ydc_cli.cli.app import app
+from ydc_cli.persistence import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +53,8 @@ def test_quickstart_runs(backend, tmp_path):
     bin_dir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable,
            "TMPDIR": str(tmp_path)}
+    if registry.get(backend).remote:  # the script makes a folder for a local store; a remote one is given
+        env.update(cli_env(backend, tmp_path / "data"))
     done = subprocess.run(["bash", str(ROOT / "examples" / "quickstart.sh"), backend],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from tests.helpers import checkpoint, jpeg
 
 YDC_SCRIPT = os.path.join(os.path.dirname(sys.executable), "ydc")
 
 
 def _env(backend: str, data: Path) -> dict[str, str]:
-    env = {**os.environ, "YDC_BACKEND": backend, "YDC_DATA_DIR": str(data)}
+    env = {**os.environ, **cli_env(backend, data)}
     env.pop("YDC_DEBUG", None)
     return env
 

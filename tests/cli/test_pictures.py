@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.backends import cli_env
 from tests.helpers import db_snapshot, encode, jpeg, tree_snapshot
 from tests.services.test_dedupe import _photo
 from tests.services.test_stats import _bar_lengths
@@ -190,8 +191,8 @@ def _in_a_terminal(args: list[str], env: dict[str, str], answer: str) -> tuple[i
 
 @pytest.mark.parametrize("answer, code, left", [("n", 1, 3), ("y", 0, 2)])
 def test_dedupe_remove_asks_after_showing_the_groups(ydc, backend, duplicated, tmp_path, answer, code, left):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("YDC_")}, "YDC_BACKEND": backend,
-           "YDC_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("YDC_")}, **cli_env(backend, tmp_path / "data"),
+           "COLUMNS": "160"}
     status, seen, asked_at = _in_a_terminal(["datasets", "dedupe", "d", "--near", "--remove"], env, answer)
     assert status == code, seen
     assert 0 < seen.index("photo_copy.png") < asked_at  # the group was on screen before the question

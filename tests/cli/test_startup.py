@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from tests.backends import cli_env
+
 # pydantic: typer 0.29 coerces every option through it (+0.2 s a command); pyproject caps typer below.
 HEAVY = ["torch", "ultralytics", "cv2", "sqlite_utils", "numpy", "pydantic"]
 
@@ -22,7 +24,7 @@ print(json.dumps({{"code": code, "loaded": [m for m in {HEAVY!r} if m in sys.mod
 
 
 def _probe(tmp_path, *args, backend="filesystem"):
-    env = {**os.environ, "YDC_DATA_DIR": str(tmp_path / "data"), "YDC_BACKEND": backend}
+    env = {**os.environ, **cli_env(backend, tmp_path / "data")}
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env)
     return json.loads(done.stderr.strip().splitlines()[-1])
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from tests.compat.test_yolo_layout import _write_foreign_yolo_folder
 from ydc_cli.cli.app import app
 from ydc_cli.persistence import create_sqlite_stores, create_stores
 
 
 def _ydc(tmp_path: Path, backend: str, *args):
-    env = {"YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / f"data-{backend}")}
+    env = {**cli_env(backend, tmp_path / f"data-{backend}")}
     result = CliRunner().invoke(app, [str(a) for a in args], env=env)
     assert result.exit_code == 0, result.stderr
     return result

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from ydc_cli.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ NAMES = {"detect": ("circle", "square"), "segment": ("circle", "square"), "obb":
 def ydc(request, tmp_path):
     """The real Typer app in-process on one backend; returns the result (exit code not checked)."""
     runner = CliRunner()
-    env = {"YDC_BACKEND": request.param, "YDC_DATA_DIR": str(tmp_path / f"data-{request.param}"), "YDC_DEBUG": ""}
+    env = {**cli_env(request.param, tmp_path / f"data-{request.param}"), "YDC_DEBUG": ""}
 
     def invoke(*args):
         return runner.invoke(app, [str(a) for a in args], env=env)

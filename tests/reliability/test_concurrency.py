@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from tests.helpers import checkpoint, jpeg
 
 YDC = [sys.executable, "-m", "ydc_cli"]
@@ -20,7 +20,7 @@ WRITERS = 8
 
 @pytest.fixture(params=BACKENDS)
 def env(request, tmp_path):
-    return {**os.environ, "YDC_BACKEND": request.param, "YDC_DATA_DIR": str(tmp_path / "data")}
+    return {**os.environ, **cli_env(request.param, tmp_path / "data")}
 
 
 def _all(processes):
@@ -69,8 +69,13 @@ def test_writers_importing_different_datasets(env, tmp_path):
 def test_lock_timeout_is_exit_6(env, tmp_path):
     """A writer that cannot get the store within YDC_LOCK_TIMEOUT gives up with exit 6."""
     subprocess.run([*YDC, "datasets", "create", "d", "--classes", "a"], env=env, check=True, capture_output=True)
-    data = Path(env["YDC_DATA_DIR"])
-    if env["YDC_BACKEND"] == "sqlite":
+    data = Path(env["YDC_DATA_DIR"]) if "://" not in env["YDC_DATA_DIR"] else None
+    if env["YDC_BACKEND"] == "s3":  # a transaction holding the dataset's row, which an insert must share
+        holder = ("import os, psycopg, time\nc = psycopg.connect(os.environ['YDC_DATABASE_URL'])\n"
+                  "c.execute(\"SELECT 1 FROM datasets WHERE name = 'd' FOR UPDATE\")\n"
+                  "print('held', flush=True)\ntime.sleep(30)\n")
+        target = "-"
+    elif env["YDC_BACKEND"] == "sqlite":
         holder = ("import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
                   "c.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(30)\n")
         target = data / "ydc.db"
@@ -78,7 +83,7 @@ def test_lock_timeout_is_exit_6(env, tmp_path):
         holder = ("import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
                   "print('held', flush=True)\ntime.sleep(30)\n")
         target = data / "datasets" / "d" / ".ydc.lock"
-    blocker = subprocess.Popen([sys.executable, "-c", holder, target], stdout=subprocess.PIPE, text=True)
+    blocker = subprocess.Popen([sys.executable, "-c", holder, target], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert blocker.stdout.readline().strip() == "held"
         (tmp_path / "x.jpg").write_bytes(jpeg())
@@ -89,3 +94,17 @@ def test_lock_timeout_is_exit_6(env, tmp_path):
         blocker.wait()
     assert waited.returncode == 6 and waited.stderr.startswith("Error: the store is busy")
     assert _json(env, "images", "list", "d") == []
+
+
+def test_writers_creating_one_name_one_wins(env, tmp_path):
+    """Imports racing for one name: exactly one succeeds, the others exit 4 and leave nothing behind."""
+    source = tmp_path / "shapes"
+    subprocess.run([sys.executable, EXAMPLES / "make_shapes.py", source, "--train", "6", "--val", "2", "--size",
+                    "64"], check=True, capture_output=True)
+    processes = [subprocess.Popen([*YDC, "datasets", "import", source, "--name", "same"], env=env,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(WRITERS)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in processes]
+    assert sorted(code for code, _ in results) == [0] + [4] * (WRITERS - 1), results
+    assert all(err.startswith("Error: dataset already exists") for code, err in results if code == 4)
+    datasets = _json(env, "datasets", "list")
+    assert [(d["name"], sum(d["num_images"].values())) for d in datasets] == [("same", 8)]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import cli_env
 from tests.helpers import checkpoint, jpeg
 from tests.reliability.conftest import YDC, Store
 
@@ -142,7 +143,7 @@ def test_exit_code_matches_the_store(tmp_path, backend_, command, point, phase, 
 
     data = tmp_path / "data"
     seed(backend_, data)
-    env = {**os.environ, "YDC_BACKEND": backend_, "YDC_DATA_DIR": str(data), "YDC_LOCK_TIMEOUT": "5"}
+    env = {**os.environ, **cli_env(backend_, data), "YDC_LOCK_TIMEOUT": "5"}
     env.pop("YDC_DEBUG", None)
     store = Store(backend_, data, env)
     make_args, _, changed = COMMANDS[command]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.backends import BACKENDS
+from tests.backends import BACKENDS, cli_env
 from tests.contract.conftest import make_stores
 from tests.helpers import jpeg
 from tests.training.conftest import make_shapes
@@ -109,7 +109,7 @@ def test_model_resolution(trained, tmp_path):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_train_command_errors(backend, tmp_path):
     runner = CliRunner()
-    env = {"YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}
+    env = {**cli_env(backend, tmp_path / "data")}
 
     def ydc(*args):
         return runner.invoke(app, [str(a) for a in args], env=env)
@@ -164,7 +164,7 @@ def test_interrupted_training_leaves_the_registry_as_it_was(tmp_path, signum, co
     import os
     import signal
 
-    env = {**os.environ, "YDC_BACKEND": backend, "YDC_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, **cli_env(backend, tmp_path / "data")}
     ydc = [sys.executable, "-m", "ydc_cli"]
     subprocess.run([*ydc, "datasets", "import", _shapes(tmp_path / "shapes")], env=env, check=True,
                    capture_output=True)

@@ -6,7 +6,7 @@ import click
 import typer
 
 from ydc_cli import __version__
-from ydc_cli.cli import datasets, images, labels, models, train
+from ydc_cli.cli import datasets, images, labels, models, store, train
 from ydc_cli.cli.core import YdcGroup, use_ydc_commands
 from ydc_cli.cli.settings import Settings
 from ydc_cli.domain.errors import UsageError
@@ -26,7 +26,8 @@ app.add_typer(images.app, name="images")
 app.add_typer(labels.app, name="labels")
 app.add_typer(models.app, name="models")
 app.add_typer(train.app, name="train")
-use_ydc_commands(datasets.app, images.app, labels.app, models.app, train.app)
+app.add_typer(store.app, name="store")
+use_ydc_commands(datasets.app, images.app, labels.app, models.app, train.app, store.app)
 
 
 def _version(value: bool) -> None:
@@ -40,9 +41,10 @@ def root(
     ctx: typer.Context,
     backend: Annotated[str | None, typer.Option(
         "--backend", envvar="YDC_BACKEND", click_type=click.Choice(registry.names()), show_default=False,
+        metavar="[" + "|".join(registry.names()) + "]",
         help="Storage backend: " + "; ".join(f"{s.name}: {s.summary}" for s in registry.BACKENDS.values())
         + " (default: the --data-dir URL's, else filesystem).")] = None,
-    data_dir: Annotated[str, typer.Option("--data-dir", envvar="YDC_DATA_DIR",
+    data_dir: Annotated[str, typer.Option("--data-dir", envvar="YDC_DATA_DIR", metavar="PATH|URL",
                                           help="Root of all storage: a folder, or s3://BUCKET/PREFIX.")] = "ydc-data",
     json: Annotated[bool, typer.Option("--json", "-j", help="One JSON document on stdout (also accepted "
                                                             "after the command).")] = False,

@@ -38,16 +38,5 @@ class Settings:
 
     @property
     def work_dir(self) -> Path:
-        """The local folder for training runs and materialised datasets.
-
-        The data folder itself for a local store; for a remote one ``YDC_WORK_DIR``,
-        else a folder per bucket and prefix under the user's cache.
-        """
-        location = self.location
-        if location.local:
-            return location.path
-        configured = os.environ.get("YDC_WORK_DIR")
-        if configured:
-            return Path(configured)
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        return cache / "ydc" / location.scheme / location.netloc / (location.prefix or "_")
+        """The local folder for training runs and materialised datasets (``Location.work_dir``)."""
+        return self.location.work_dir()

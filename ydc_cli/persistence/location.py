@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import PosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -59,5 +60,38 @@ class Location:
             return self.path.absolute().as_uri()
         return f"{self.scheme}://{self.netloc}/{self.prefix}".rstrip("/")
 
+    def work_dir(self) -> Path:
+        """The local folder for training runs, materialised datasets and downloaded weights.
+
+        The folder itself for a local store; for a remote one ``YDC_WORK_DIR``, else a
+        folder per bucket and prefix under the user's cache (``XDG_CACHE_HOME`` or ~/.cache).
+        """
+        from pathlib import Path
+
+        if self.local:
+            return self.path
+        configured = os.environ.get("YDC_WORK_DIR")
+        if configured:
+            return Path(configured)
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "ydc" / self.scheme / self.netloc / (self.prefix or "_")
+
     def __str__(self) -> str:
         return self.text
+
+
+
+class UrlPath(PosixPath):
+    """A ``Path`` naming something under a URL, that prints with the scheme's two slashes.
+
+    The contract's ``DatasetInfo.path`` and ``ImageInfo.path`` are paths; for a store
+    behind a URL they name where the thing is, ``s3://bucket/prefix/name``, and nothing
+    local (``exists()`` is False), instead of ``Path``'s ``s3:/bucket/...``.
+    """
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        scheme, sep, rest = text.partition(":/")
+        if sep and scheme.isalnum() and not rest.startswith("/"):
+            return f"{scheme}://{rest}"
+        return text

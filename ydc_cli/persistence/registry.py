@@ -72,6 +72,8 @@ BACKENDS: dict[str, BackendSpec] = {spec.name: spec for spec in (
     BackendSpec("filesystem", "YOLO folders that `yolo train data=...` reads (the default)",
                 "ydc_cli.persistence.filesystem:open_stores"),
     BackendSpec("sqlite", "one SQLite database file", "ydc_cli.persistence.sqlite:open_stores"),
+    BackendSpec("s3", "images and weights in an S3 bucket, every row in PostgreSQL (YDC_DATABASE_URL)",
+                "ydc_cli.persistence.s3:open_stores", schemes=("s3",), extra="s3", requires=("obstore", "psycopg")),
 )}
 DEFAULT = "filesystem"
 

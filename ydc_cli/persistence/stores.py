@@ -6,8 +6,9 @@ package (which names the backends) or the registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ydc_cli.persistence.dataset_store import DatasetStore
 from ydc_cli.persistence.image_store import ImageStore
@@ -24,6 +25,8 @@ class Stores:
     label: LabelStore
     model: ModelStore
     closer: Callable[[], None] | None = None  # what the backend runs to release its connections
+    # (grace_seconds, dry_run=) -> what ``ydc store gc`` reports; None where a backend shares no blobs
+    collect_garbage: Callable[..., Awaitable[Any]] | None = None
 
     def close(self) -> None:
         """Release what the backend holds open (a database connection); closing twice is harmless."""

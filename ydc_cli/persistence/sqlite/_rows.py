@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import struct
 import time
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 from ydc_cli.domain.errors import ConflictError
 from ydc_cli.domain.labels import Box
 from ydc_cli.persistence.models import Annotation, ImageInfo
+from ydc_cli.persistence.rows import task_from_row, task_options  # noqa: F401 (the stores import them from here)
 from ydc_cli.persistence.samples import SampleSource, each_checked
 
 if TYPE_CHECKING:
@@ -34,21 +34,6 @@ def pack_points(points: tuple[float, ...] | None) -> bytes | None:
 
 def unpack_points(blob: bytes | None) -> tuple[float, ...] | None:
     return None if blob is None else struct.unpack(f"<{len(blob) // 8}d", blob)
-
-
-def task_options(task: Task | None) -> str | None:
-    """The ``datasets.task_options`` JSON: pose's keypoint layout; None for the other tasks."""
-    if task is None:
-        return None
-    keys = {k: v for k, v in task.yaml_keys().items() if k != "task"}
-    return json.dumps(keys, sort_keys=True) if keys else None
-
-
-def task_from_row(name: str, task: str, options: str | None) -> Task:
-    from ydc_cli.domain import tasks
-
-    keys = json.loads(options) if options else {}
-    return tasks.make(task, keys.get("kpt_shape"), keys.get("flip_idx"), keys.get("skeleton"), name)
 
 
 def write_label(conn: sqlite3.Connection, dataset_id: int, split: str, stem: str, boxes: list[Box]) -> None:
