@@ -34,6 +34,11 @@ def data_dir(backend: str, root: Path) -> str:
     return servers.data_url(spec.name, key_of(root))
 
 
+def work_dir(backend: str, root: Path) -> Path:
+    """Where a command on the store at ``root`` keeps training runs and caches (``YDC_WORK_DIR`` when remote)."""
+    return Path(root) if not registry.get(backend).remote else Path(root) / "work"
+
+
 def cli_env(backend: str, root: Path) -> dict[str, str]:
     """The environment a ``ydc`` process needs to use the store at ``root``."""
     env = {"YDC_BACKEND": backend, "YDC_DATA_DIR": data_dir(backend, root)}

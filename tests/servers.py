@@ -99,6 +99,91 @@ class S3Server:
         self._server.stop()
 
 
+class FaultyS3:
+    """A real HTTP proxy in front of the S3 server that turns into a storage fault part-way.
+
+    ``quota_bytes``: object bodies beyond this many bytes in total are refused the way a full
+    bucket quota refuses them (HTTP 403 ``QuotaExceeded``, as Ceph RGW and MinIO answer).
+    ``die_after``: after this many requests the server goes away: the connection is cut
+    and every later one refused. ``url`` is what ``YDC_S3_ENDPOINT_URL`` names.
+    """
+
+    def __init__(self, *, quota_bytes: int | None = None, die_after: int | None = None) -> None:
+        import http.client
+        import http.server
+
+        upstream = s3()
+        faulty = self
+        self.stored = 0
+        self.requests = 0
+        self.quota_bytes, self.die_after = quota_bytes, die_after
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with _lock:
+                    faulty.requests += 1
+                    dying = faulty.die_after is not None and faulty.requests > faulty.die_after
+                    over = (self.command == "PUT" and faulty.quota_bytes is not None
+                            and faulty.stored + len(body) > faulty.quota_bytes)
+                    if self.command == "PUT" and not over:
+                        faulty.stored += len(body)
+                if dying:
+                    faulty.server.shutdown_request(self.request)
+                    self.close_connection = True
+                    threading.Thread(target=faulty.close, daemon=True).start()
+                    return
+                if over:
+                    error = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>QuotaExceeded</Code>'
+                             b"<Message>The bucket quota is exceeded</Message></Error>")
+                    self.send_response(403)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
+                connection = http.client.HTTPConnection("127.0.0.1", upstream.port, timeout=30)
+                connection.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> FaultyS3:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop serving and close the port: later connections are refused."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def _server(kind: str):
     with _lock:
         if kind not in _started:
@@ -134,7 +219,7 @@ def env(backend: str, key: str, root: Path) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": "us-east-1",
-        "YDC_WORK_DIR": str(Path(root) / "work"),
+        "YDC_WORK_DIR": str(Path(root) / "work"),  # tests.backends.work_dir
     }
 
 
@@ -161,11 +246,34 @@ def schema_dump(key: str) -> dict[str, list[str]]:
 
 
 def snapshot(backend: str, key: str) -> object:
-    """Everything the store ``key`` holds on both servers."""
-    return bucket_listing(key), schema_dump(key)
+    """What the store ``key`` holds on both servers: every row, and every blob a row references.
+
+    Blobs no image or model references (and their ``blobs`` rows) are left out: an
+    interrupted or refused write may leave them, by design, for ``ydc store gc``;
+    nothing reads them. A referenced blob's row is compared without its ``touched_at``
+    (a later import that shares the blob touches it).
+    """
+    rows = schema_dump(key)
+    referenced = {json.loads(row)["sha256"] for table in ("images", "models") for row in rows.get(table, [])}
+    blobs = []
+    for row in rows.pop("blobs", []):
+        blob = json.loads(row)
+        if blob["sha256"] in referenced:
+            blob.pop("touched_at")
+            blobs.append(json.dumps(blob, sort_keys=True))
+    rows["blobs"] = sorted(blobs)
+    listing = {path: meta for path, meta in bucket_listing(key).items()
+               if not path.startswith("blobs/") or path.rsplit("/", 1)[-1] in referenced}
+    return listing, rows
 
 
 if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--check"]:  # .ci/run: both servers must start, or CI fails before the tests
+        started = time.time()
+        print(f"PostgreSQL {postgres().url}, S3 API {s3().url}: up in {time.time() - started:.1f} s", flush=True)
+        sys.exit(0)
     print(json.dumps({"YDC_DATABASE_URL": postgres().url, "YDC_S3_ENDPOINT_URL": s3().url,
                       "bucket": BUCKET}, indent=2), flush=True)
     print("both servers run until Ctrl-C", flush=True)

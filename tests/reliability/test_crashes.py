@@ -22,6 +22,7 @@ import pytest
 
 from tests.helpers import checkpoint, jpeg
 from tests.reliability.conftest import YDC
+from ydc_cli.persistence import registry
 
 STAGING = ".ydc-staging-"
 
@@ -60,8 +61,7 @@ def _images(store, dataset: str) -> list[tuple[str, str, bool]]:
 def test_import_killed_before_it_is_visible(store, tmp_path):
     folder = _folder(tmp_path / "new")
     before = store.snapshot()
-    _killed(store, "datasets", "import", folder, at="dataset-staged" if store.backend == "filesystem"
-            else "sqlite-commit")
+    _killed(store, "datasets", "import", folder, at=point(store, "new-dataset"))
     assert [d["name"] for d in json.loads(store.ok("--json", "datasets", "list").stdout)] == ["base"]
     _age(_leftovers(store.data))
     store.ok("datasets", "list")  # the next command sweeps what the dead writer left
@@ -71,23 +71,24 @@ def test_import_killed_before_it_is_visible(store, tmp_path):
     assert len(_images(store, "new")) == 4
 
 
-# Each phase of a change, and where each backend can be killed in it.
-PHASES = {
-    "before commit": {"filesystem": "journal-staged", "sqlite": "sqlite-commit"},
-    "after commit": {"filesystem": "journal-committed", "sqlite": "sqlite-committed"},
-    "while applying": {"filesystem": "journal-applying", "sqlite": "sqlite-committed"},
-}
+# Each phase of a change, and the moment of the registry's fault points that stops a backend in it.
+PHASES = {"before commit": "before-commit", "after commit": "after-commit", "while applying": "applying"}
+
+
+def point(store, moment: str) -> str:
+    """The fault point where ``store``'s backend is at ``moment`` (declared in the registry)."""
+    return registry.get(store.backend).fault_points[moment]
 
 
 @pytest.mark.parametrize("phase", PHASES)
 def test_images_add_killed(store, tmp_path, phase):
-    point = PHASES[phase][store.backend]
+    at = point(store, PHASES[phase])
     sources = []
     for index in range(3):
         sources.append(tmp_path / f"new{index}.jpg")
         sources[-1].write_bytes(jpeg(seed=10 + index))
     old = _images(store, "base")
-    _killed(store, "images", "add", "base", *sources, at=point)
+    _killed(store, "images", "add", "base", *sources, at=at)
     now = _images(store, "base")
     new = sorted(old + [("train", f"new{i}.jpg", False) for i in range(3)])
     if phase != "before commit":
@@ -101,8 +102,8 @@ def test_images_add_killed(store, tmp_path, phase):
 
 @pytest.mark.parametrize("phase", PHASES)
 def test_class_remap_killed(store, phase):
-    point = PHASES[phase][store.backend]
-    _killed(store, "datasets", "classes", "base", "--remove", "a", "--remap-to", "b", at=point)
+    at = point(store, PHASES[phase])
+    _killed(store, "datasets", "classes", "base", "--remove", "a", "--remap-to", "b", at=at)
     info = json.loads(store.ok("--json", "datasets", "info", "base").stdout)
     labels = json.loads(store.ok("--json", "labels", "show", "base", "train", "one.jpg").stdout)
     classes = [a["class_id"] for a in labels]
@@ -116,8 +117,7 @@ def test_class_remap_killed(store, phase):
 
 def test_registry_write_killed(store, tmp_path):
     weights = checkpoint(tmp_path / "w.pt", b"new weights")
-    point = "replace" if store.backend == "filesystem" else "sqlite-commit"
-    _killed(store, "models", "add", "m2", weights, at=point)
+    _killed(store, "models", "add", "m2", weights, at=point(store, "registry"))
     assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m"]
     store.ok("models", "add", "m2", weights)
     assert [m["name"] for m in json.loads(store.ok("--json", "models", "list").stdout)] == ["m", "m2"]
@@ -140,11 +140,11 @@ def test_export_killed_leaves_no_zip_and_its_leftover_is_swept(store, tmp_path, 
 def test_interrupted_import_rolls_back(store, tmp_path, sig, code):
     folder = _folder(tmp_path / "new")
     pause = tmp_path / "paused"
-    point = "dataset-staged" if store.backend == "filesystem" else "sqlite-commit"
+    at = point(store, "new-dataset")
     before = store.snapshot()
     process = subprocess.Popen(
         [*YDC, "datasets", "import", str(folder)],
-        env={**store.env, "YDC_PAUSE_AT": point, "YDC_PAUSE_FILE": str(pause)},
+        env={**store.env, "YDC_PAUSE_AT": at, "YDC_PAUSE_FILE": str(pause)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not pause.exists() and process.poll() is None and time.monotonic() < deadline:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import cli_env
+from tests.backends import BACKENDS, cli_env
 from tests.helpers import checkpoint, jpeg
 from tests.reliability.conftest import YDC, Store
+from ydc_cli.persistence import registry
 
 SIGNALS = {"SIGINT": (signal.SIGINT, 130), "SIGTERM": (signal.SIGTERM, 143)}
 BEFORE, AFTER = "before commit", "after commit"
@@ -47,38 +48,40 @@ def _datasets(store: Store) -> list[str]:
     return [d["name"] for d in _json(store, "datasets", "list")]
 
 
-# command -> (arguments, {backend: {fault point: phase}}, check that the change is complete)
+# command -> (arguments, {backend: {fault point: phase}}, check that the change is complete). A backend
+# without its own row takes "*", whose moments (before-commit, after-commit) are the registry's fault
+# points of that backend; other names (closing, replace) are points every backend passes.
 COMMANDS = {
     "datasets import": (
         lambda tmp: ["datasets", "import", _folder(tmp / "new")],
         {"filesystem": {"dataset-staged": BEFORE, "closing": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER, "closing": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER, "closing": AFTER}},
         lambda store: _json(store, "datasets", "info", "new")["num_images"]["train"] == 4,
     ),
     "images add": (
         lambda tmp: ["images", "add", "base", *_files(tmp)],
         {"filesystem": {"journal-staged": BEFORE, "journal-committed": AFTER, "journal-applying": AFTER,
                         "closing": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: {i["filename"] for i in _json(store, "images", "list", "base")} >= {"n0.jpg", "n1.jpg"},
     ),
     "labels set": (
         lambda tmp: ["labels", "set", "base", "train", "empty.jpg", "--box", "b 0.5 0.5 0.1 0.1"],
         {"filesystem": {"replace": BEFORE, "closing": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: [a["class_id"] for a in _json(store, "labels", "show", "base", "train", "empty.jpg")] == [1],
     ),
     "datasets classes --remove": (
         lambda tmp: ["datasets", "classes", "base", "--remove", "a", "--yes"],
         {"filesystem": {"journal-staged": BEFORE, "journal-committed": AFTER, "journal-applying": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: _json(store, "datasets", "info", "base")["classes"] == ["b"]
         and _json(store, "labels", "show", "base", "train", "one.jpg") == [],
     ),
     "datasets rename": (
         lambda tmp: ["datasets", "rename", "base", "renamed"],
         {"filesystem": {"closing": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: _datasets(store) == ["renamed"]
         and [m["dataset_name"] for m in _json(store, "models", "list")] == ["renamed"],
     ),
@@ -86,24 +89,24 @@ COMMANDS = {
         lambda tmp: ["datasets", "delete", "base", "--yes"],
         # delete reads first (does it exist?), then deletes: its first "closing" comes before the change
         {"filesystem": {"closing": BEFORE, "trashed": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: _datasets(store) == [],
     ),
     "models add": (
         lambda tmp: ["models", "add", "m2", checkpoint(tmp / "w.pt"), "--dataset", "base"],
         {"filesystem": {"replace": BEFORE, "closing": AFTER},
-         "sqlite": {"sqlite-commit": BEFORE, "sqlite-committed": AFTER}},
+         "*": {"before-commit": BEFORE, "after-commit": AFTER}},
         lambda store: [m["name"] for m in _json(store, "models", "list")] == ["m", "m2"],
     ),
     "datasets export": (
         lambda tmp: ["datasets", "export", "base", "--output", tmp / "out"],
         {"filesystem": {"replace": BEFORE, "closing": AFTER},
-         "sqlite": {"replace": BEFORE, "closing": AFTER}},
+         "*": {"replace": BEFORE, "closing": AFTER}},
         None,  # the store does not change: the zip is the outcome (checked below)
     ),
     "datasets list": (
         lambda tmp: ["datasets", "list"],
-        {"filesystem": {"closing": BEFORE}, "sqlite": {"closing": BEFORE}},  # reads only: nothing to commit
+        {"*": {"closing": BEFORE}},  # reads only: nothing to commit
         None,
     ),
 }
@@ -119,8 +122,10 @@ def _files(tmp: Path) -> list[Path]:
 
 def _cases():
     for command, (_, points, _) in COMMANDS.items():
-        for backend, phases in points.items():
-            for point, phase in phases.items():
+        for backend in BACKENDS:
+            moments = registry.get(backend).fault_points
+            for named, phase in points.get(backend, points["*"]).items():
+                point = moments.get(named, named)
                 for name in SIGNALS:
                     yield pytest.param(backend, command, point, phase, name,
                                        id=f"{backend}-{command}-{point}-{name}")

@@ -1,4 +1,9 @@
-"""Storage faults: a full disk and a read-only store give exit 6 and change nothing, on both backends."""
+"""Storage faults give exit 6 and change nothing, on every backend.
+
+A full disk and a read-only store; for the s3 backend, a full bucket quota and the S3 server
+going away mid-import (``tests.servers.FaultyS3``, a real proxy in front of the S3 server), and
+a read-only database.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ import cv2
 import numpy as np
 import pytest
 
+from tests import servers
+from tests.backends import BACKENDS, cli_env
 from tests.helpers import checkpoint
+from ydc_cli.persistence import registry
 
 
 def _noise_jpeg(seed: int) -> bytes:
@@ -52,11 +60,39 @@ def test_full_disk(store, tmp_path, command):
         big = sorted((folder / "images" / "train").iterdir())
         store.ok("images", "add", "base", *big)  # an export larger than the limit
     before = store.snapshot()
-    done = store.run(*args, preexec_fn=_file_size_limit(64 * 1024))
+    if registry.get(store.backend).remote and command != "export":  # the bytes go to a bucket: fill its quota
+        with servers.FaultyS3(quota_bytes=64 * 1024) as quota:
+            done = store.run(*args, env={"YDC_S3_ENDPOINT_URL": quota.url})
+        assert "QuotaExceeded" in done.stderr, done.stderr
+    else:
+        done = store.run(*args, preexec_fn=_file_size_limit(64 * 1024))
     assert done.returncode == 6, done.stderr
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
     assert store.snapshot() == before
     assert not (tmp_path / "out" / "base.zip").exists()
+
+
+REMOTE = [name for name in BACKENDS if registry.get(name).remote]
+
+
+@pytest.mark.parametrize("backend_", REMOTE)
+@pytest.mark.parametrize(("command", "after"), [("import", 0), ("import", 4), ("images add", 0), ("images add", 4),
+                                               ("models add", 0)])  # a model is one request
+def test_the_object_server_going_away(backend_, tmp_path, command, after):
+    """The S3 server stops answering at once, or after a few requests of the command: exit 6, nothing visible."""
+    from tests.reliability.conftest import Store, seed
+
+    data = tmp_path / "data"
+    seed(backend_, data)
+    store = Store(backend_, data, {**os.environ, **cli_env(backend_, data), "YDC_LOCK_TIMEOUT": "5"})
+    folder = _folder(tmp_path / "big")
+    args = {"import": ["datasets", "import", folder],
+            "images add": ["images", "add", "base", *sorted((folder / "images" / "train").iterdir())],
+            "models add": ["models", "add", "m2", checkpoint(tmp_path / "w.pt")]}[command]
+    with servers.FaultyS3(die_after=after) as dying:
+        line = store.refuses(*args, code=6, env={"YDC_S3_ENDPOINT_URL": dying.url})
+    assert line.startswith(("Error: cannot reach the bucket", "Error: the bucket failed")), line
+    store.ok("datasets", "list")  # the store itself is fine once the server is back
 
 
 def test_sqlite_max_page_count(tmp_path):
@@ -98,10 +134,19 @@ def _as_nobody() -> None:
 def read_only(store):
     """Make the whole store read-only for the ydc under test.
 
+    A store behind a URL gets a read-only database (``default_transaction_read_only``, as a
+    replica or a role without write rights would be): every row stays as it is, and no blob is
+    uploaded, since a writer registers its blobs in the database first.
+
     As root, chmod stops nothing: the store is made immutable (chattr +i) where the file
     system allows it, else ydc runs as the unprivileged user ``nobody`` over a store it
     does not own. As any other user, the store is chmod'ed read-only.
     """
+    if registry.get(store.backend).remote:
+        url = store.env["YDC_DATABASE_URL"]
+        store.env = {**store.env, "YDC_DATABASE_URL": f"{url}%20-cdefault_transaction_read_only%3Don"}
+        yield store
+        return
     if os.geteuid() != 0:
         modes = {p: p.stat().st_mode for p in [store.data, *store.data.rglob("*")]}
         for path in modes:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.backends import BACKENDS, cli_env, make_stores
+from tests.backends import BACKENDS, cli_env, make_stores, work_dir
 from ydc_cli.cli.app import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -42,6 +42,7 @@ class Ydc:
     def __init__(self, backend: str, data_dir: Path) -> None:
         self.backend = backend
         self.data_dir = data_dir
+        self.work_dir = work_dir(backend, data_dir)  # training runs and caches
         self.env = {**cli_env(backend, data_dir), "YDC_DEBUG": ""}
 
     def __call__(self, *args: object, input: str | None = None):

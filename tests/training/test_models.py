@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.helpers import db_snapshot, tree_snapshot
+from tests import backends
 from tests.training.conftest import make_shapes
 
 pytest.importorskip("ultralytics", reason="the train extra is part of `make test`")
@@ -20,10 +20,11 @@ pytestmark = pytest.mark.slow
 SCORES = ("precision", "recall", "map50", "map50_95")
 
 
-def _store(ydc) -> tuple[dict[str, str], list[str]]:
-    """The store's files (the derived training cache aside) and database."""
-    files = {k: v for k, v in tree_snapshot(ydc.data_dir).items() if not k.startswith("cache/")}
-    return files, db_snapshot(ydc.data_dir / "ydc.db")
+def _store(ydc) -> tuple[dict[str, str], object]:
+    """The store's files (the derived training cache and downloaded weights aside), database or bucket."""
+    files, stored = backends.snapshot(ydc.backend, ydc.data_dir)
+    derived = ("cache/", "work/cache/", "work/models/")
+    return {k: v for k, v in files.items() if not k.startswith(derived)}, stored
 
 
 def _broken_checkpoint(path: Path) -> Path:

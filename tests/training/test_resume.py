@@ -69,15 +69,15 @@ def test_a_killed_run_resumes_and_registers_all_its_epochs(backend, tmp_path):
     done = ydc("train", "run", "shapes", "--resume", "--name", "again")
     assert done.exit_code == 4 and "nothing to resume" in done.stderr
 
-    foreign = ydc.data_dir / "runs" / "not-ours"
+    foreign = ydc.work_dir / "runs" / "not-ours"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("a folder ydc did not make\n")
     assert _runs(ydc)["not-ours"]["state"] == "unknown"
     refused = ydc("train", "runs", "--prune")
     assert refused.exit_code == 1 and "Refusing without a terminal: pass --yes" in refused.stderr
-    assert (ydc.data_dir / "runs" / "again").is_dir()
+    assert (ydc.work_dir / "runs" / "again").is_dir()
     pruned = ydc("--json", "train", "runs", "--prune", "--yes")
     assert pruned.exit_code == 0, pruned.stderr
     assert json.loads(pruned.stdout)["removed"] == ["again"] and json.loads(pruned.stdout)["freed_bytes"] > 0
-    assert not (ydc.data_dir / "runs" / "again").exists() and (foreign / "notes.txt").is_file()
+    assert not (ydc.work_dir / "runs" / "again").exists() and (foreign / "notes.txt").is_file()
     assert ydc("models", "show", "again").exit_code == 0  # the registry keeps its own copy

@@ -79,7 +79,7 @@ def test_training_uses_the_task_model_and_records_its_metrics(trained, backend, 
     assert (run["task"], run["state"], set(run["metrics"])) == (task, "registered", SCORES[task])
 
     # the data.yaml ultralytics trained on (in place on the filesystem, materialised for SQLite) holds the task
-    args = yaml.safe_load((ydc.data_dir / "runs" / f"{task}-model" / "args.yaml").read_text())
+    args = yaml.safe_load((ydc.work_dir / "runs" / f"{task}-model" / "args.yaml").read_text())
     data = yaml.safe_load(Path(args["data"]).read_text())
     assert data["task"] == task and (Path(args["data"]).parent.name == f"{task}-in-place") is (
         backend == "filesystem")
@@ -132,7 +132,7 @@ def test_labels_auto_writes_the_shapes_of_the_task(trained, backend, task, tmp_p
 def test_a_model_of_another_task_is_refused(trained, backend):
     ydc, _ = trained(backend, "segment")
     trained(backend, "pose")
-    before = sorted(p.name for p in (ydc.data_dir / "runs").iterdir())
+    before = sorted(p.name for p in (ydc.work_dir / "runs").iterdir())
     architecture = ydc("train", "run", "segment", "--model", "yolo11n-pose.yaml", "--epochs", 1, "--imgsz", 64)
     assert architecture.exit_code == 5
     assert "pose model" in _error_line(architecture) and "segment dataset" in architecture.stderr
@@ -142,7 +142,7 @@ def test_a_model_of_another_task_is_refused(trained, backend):
     registered = ydc("train", "run", "pose", "--model", "segment-model", "--epochs", 1, "--imgsz", 64)
     assert registered.exit_code == 5
     assert "segment model" in _error_line(registered) and "pose dataset" in registered.stderr
-    assert sorted(p.name for p in (ydc.data_dir / "runs").iterdir()) == before  # nothing started
+    assert sorted(p.name for p in (ydc.work_dir / "runs").iterdir()) == before  # nothing started
 
     auto = ydc("labels", "auto", "segment", "--model", "pose-model", "--conf", "0")
     assert auto.exit_code == 5

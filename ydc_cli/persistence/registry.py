@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ydc_cli.domain.errors import UsageError
@@ -38,6 +39,11 @@ class BackendSpec:
     schemes: tuple[str, ...] = ()  # URL schemes of --data-dir that name this backend
     extra: str | None = None  # the pip extra that brings its libraries
     requires: tuple[str, ...] = ()  # modules the extra installs, named in the hint when missing
+    # Where YDC_KILL_AT / YDC_PAUSE_AT can stop this backend's writes (persistence/faults.py), by
+    # moment: "new-dataset" (complete, not yet visible), "before-commit", "after-commit", "applying"
+    # (a committed change half-applied), "registry" (a model about to be registered). The
+    # reliability suite kills and interrupts every backend at these.
+    fault_points: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def remote(self) -> bool:
@@ -70,10 +76,18 @@ class BackendSpec:
 
 BACKENDS: dict[str, BackendSpec] = {spec.name: spec for spec in (
     BackendSpec("filesystem", "YOLO folders that `yolo train data=...` reads (the default)",
-                "ydc_cli.persistence.filesystem:open_stores"),
-    BackendSpec("sqlite", "one SQLite database file", "ydc_cli.persistence.sqlite:open_stores"),
+                "ydc_cli.persistence.filesystem:open_stores",
+                fault_points={"new-dataset": "dataset-staged", "before-commit": "journal-staged",
+                              "after-commit": "journal-committed", "applying": "journal-applying",
+                              "registry": "replace"}),
+    BackendSpec("sqlite", "one SQLite database file", "ydc_cli.persistence.sqlite:open_stores",
+                fault_points={"new-dataset": "sqlite-commit", "before-commit": "sqlite-commit",
+                              "after-commit": "sqlite-committed", "applying": "sqlite-committed",
+                              "registry": "sqlite-commit"}),
     BackendSpec("s3", "images and weights in an S3 bucket, every row in PostgreSQL (YDC_DATABASE_URL)",
-                "ydc_cli.persistence.s3:open_stores", schemes=("s3",), extra="s3", requires=("obstore", "psycopg")),
+                "ydc_cli.persistence.s3:open_stores", schemes=("s3",), extra="s3", requires=("obstore", "psycopg"),
+                fault_points={"new-dataset": "pg-commit", "before-commit": "pg-commit",
+                              "after-commit": "pg-committed", "applying": "pg-committed", "registry": "pg-commit"}),
 )}
 DEFAULT = "filesystem"
 

@@ -164,37 +164,40 @@ class PgDatabase:
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="ydc")
         try:
             conn.execute(f"SET lock_timeout = {int(self.timeout * 1000)}")
-            schema = conn.execute("SELECT current_schema()").fetchone()[0]
-            if schema is None:  # the search_path names a schema that is not there yet
-                wanted = conn.execute("SHOW search_path").fetchone()[0].split(",")[0].strip().strip('"')
-                if not wanted or wanted.startswith("$"):
-                    raise StorageError(f"the database's search_path names no schema to keep ydc's tables in"
-                                       f" ({self.where})")
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{wanted}"')
-            self._migrate(conn)
+            if self._version(conn) != SCHEMA_VERSION:
+                self._migrate(conn)
+            self._check_location(conn)
         except BaseException:
             conn.close()
             raise
         return conn
 
     def _migrate(self, conn: psycopg.Connection) -> None:
-        if self._version(conn) == SCHEMA_VERSION:
-            self._check_location(conn)
-            return
-        with conn.transaction():
-            # One migrator at a time per schema: the others wait here, then find it done.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':ydc-schema'))")
-            version = self._version(conn)
-            if version > SCHEMA_VERSION:
-                raise StorageError(f"the database has schema version {version}, newer than this ydc understands"
-                                   f" ({SCHEMA_VERSION}): upgrade ydc ({self.where})")
-            for statements in MIGRATIONS[version:]:
-                conn.execute(statements)
-            if version == 0:
-                conn.execute("INSERT INTO ydc_meta (key, value) VALUES ('location', %s)", (self.location.url,))
-            conn.execute("INSERT INTO ydc_meta (key, value) VALUES ('schema_version', %s)"
-                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
-        self._check_location(conn)
+        """Make the schema and its tables, one process at a time (the others wait, then find it done)."""
+        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        missing = schema is None
+        if missing:  # the search_path names a schema that is not there yet
+            schema = conn.execute("SHOW search_path").fetchone()[0].split(",")[0].strip().strip('"')
+            if not schema or schema.startswith("$"):
+                raise StorageError(f"the database's search_path names no schema to keep ydc's tables in"
+                                   f" ({self.where})")
+        conn.execute("SELECT pg_advisory_lock(hashtext('ydc-schema:' || %s))", (schema,))
+        try:
+            if missing:  # (asked only then: IF NOT EXISTS still needs the right to create schemas)
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            with conn.transaction():
+                version = self._version(conn)
+                if version > SCHEMA_VERSION:
+                    raise StorageError(f"the database has schema version {version}, newer than this ydc"
+                                       f" understands ({SCHEMA_VERSION}): upgrade ydc ({self.where})")
+                for statements in MIGRATIONS[version:]:
+                    conn.execute(statements)
+                if version == 0:
+                    conn.execute("INSERT INTO ydc_meta (key, value) VALUES ('location', %s)", (self.location.url,))
+                conn.execute("INSERT INTO ydc_meta (key, value) VALUES ('schema_version', %s)"
+                             " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('ydc-schema:' || %s))", (schema,))
 
     @staticmethod
     def _version(conn: psycopg.Connection) -> int:
@@ -288,6 +291,8 @@ class PgDatabase:
                                    ) from exc
         except psycopg.errors.QueryCanceled as exc:
             raise StorageBusyError(f"the store is busy: a query waited too long ({self.where})") from exc
+        except psycopg.errors.ReadOnlySqlTransaction as exc:
+            raise StorageError(f"the store is read-only: the database refuses writes ({self.where})") from exc
         except psycopg.errors.DiskFull as exc:
             raise StorageError(f"the database is out of space ({self.where})") from exc
         except psycopg.OperationalError as exc:
