@@ -5,7 +5,11 @@
 Generates (``benchmarks/generate.py``) a deterministic YOLO folder of N JPEGs,
 then in each round times one after the other, each pair against its baseline:
 
-* ``cp -r`` of the folder vs ``ydc datasets import`` on each backend;
+* ``cp -r`` then ``sync`` (a durable copy) of the folder vs ``ydc datasets import`` on the
+  filesystem and SQLite backends (ydc's writes are durable);
+* a raw 16-way parallel upload of the folder's files with obstore vs ``ydc datasets import``
+  on the s3 backend, against the servers of ``tests/servers.py`` (moto's S3 API and a
+  throwaway PostgreSQL), each into a fresh prefix and schema;
 * ``zip -r -0`` of the stored dataset folder vs ``ydc datasets export`` (zip);
 * ultralytics' own scan (``check_det_dataset`` plus ``YOLODataset`` label
   caching, cache removed first, whole process) vs ``ydc datasets validate``;
@@ -81,7 +85,8 @@ def hello(name: str = "world") -> None:
 app()
 """
 PEAK_RSS_MB: dict[str, float] = {}
-BASELINES = {"cp -r", "zip -r -0", "ultralytics scan", "python -c pass", "one-command Typer app --help", "find | wc -l"}
+BASELINES = {"cp -r", "zip -r -0", "ultralytics scan", "python -c pass", "one-command Typer app --help", "find | wc -l",
+             "raw upload"}
 
 
 @dataclass
@@ -232,11 +237,12 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
                 reads=source),
         Measure("cp -r, then sync (durable copy)", "cp -r", lambda _: bench.child(
             [f"cp -r {source} {bench.fresh('cp-sync')} && sync"], "cp -r", shell=True), reads=source),
-        Measure("ydc datasets import, filesystem", "cp -r", lambda _: bench.ydc(
-            "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.5,
+        # ydc's writes are durable, so imports are held to a durable copy
+        Measure("ydc datasets import, filesystem", "cp -r, then sync (durable copy)", lambda _: bench.ydc(
+            "filesystem", bench.fresh("import-fs"), "datasets", "import", source, label="import, filesystem"), 1.2,
             reads=source),
-        Measure("ydc datasets import, sqlite", "cp -r", lambda _: bench.ydc(
-            "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 2.0,
+        Measure("ydc datasets import, sqlite", "cp -r, then sync (durable copy)", lambda _: bench.ydc(
+            "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 1.5,
             reads=source),
         Measure(f"cp -r {batch}", f"cp -r {batch}", lambda _: bench.child(["cp", "-r", part, bench.fresh("cp-part")],
                                                                          "cp -r"), reads=part),
@@ -329,6 +335,76 @@ def scale_measures(bench: Bench, stored: dict[str, Path], n: int) -> list[Measur
     return measures
 
 
+RAW_UPLOAD = """
+import os, sys
+from concurrent.futures import ThreadPoolExecutor
+import obstore
+from obstore.store import S3Store
+root, bucket, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+store = S3Store(bucket, prefix=prefix, endpoint=os.environ["YDC_S3_ENDPOINT_URL"], client_options={"allow_http": True})
+paths = [os.path.join(d, f) for d, _, names in os.walk(root) for f in names]
+def put(path):
+    with open(path, "rb") as file:
+        obstore.put(store, os.path.relpath(path, root), file.read(), mode="create")
+with ThreadPoolExecutor(16) as pool:
+    list(pool.map(put, paths))
+"""
+
+
+class S3Stores:
+    """Fresh s3 stores on the servers of tests/servers.py: a new prefix and schema each time."""
+
+    def __init__(self, bench: Bench) -> None:
+        from tests import servers
+
+        self.servers = servers
+        self.bench = bench
+        servers.postgres(), servers.s3()
+        self.env = {k: v for k, v in servers.env("s3", "x", bench.work).items() if k != "YDC_DATABASE_URL"}
+
+    def fresh(self, label: str) -> tuple[str, dict[str, str]]:
+        key = self.bench.fresh(label).name.replace("-", "_").lower()
+        return (self.servers.data_url("s3", key),
+                {**self.env, "YDC_DATABASE_URL": self.servers.database_url(key),
+                 "YDC_WORK_DIR": str(self.bench.work / "s3-work" / key)})
+
+    def raw_upload(self, source: Path) -> float:
+        url, env = self.fresh("raw")
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        return self.bench.child([sys.executable, "-c", RAW_UPLOAD, source, bucket, prefix], "raw upload", env=env)
+
+    def ydc(self, *args: object, label: str, at: tuple[str, dict[str, str]] | None = None) -> float:
+        url, env = at or self.fresh(label.replace(" ", "-").replace(",", ""))
+        return self.bench.child([*YDC, "--quiet", "--data-dir", url, *args], label, env=env)
+
+
+def s3_measures(bench: Bench, source: Path) -> list[Measure]:
+    s3 = S3Stores(bench)
+    stored = s3.fresh("s3-stored")
+    s3.ydc("datasets", "import", source, label="setup", at=stored)
+    return [
+        Measure("raw 16-way upload (obstore)", "raw 16-way upload (obstore)", lambda _: s3.raw_upload(source),
+                reads=source),
+        Measure("ydc datasets import, s3", "raw 16-way upload (obstore)", lambda _: s3.ydc(
+            "datasets", "import", source, label="import, s3"), 1.3, reads=source),
+        Measure("ydc datasets export zip, s3", "zip -r -0", lambda _: s3.ydc(
+            "datasets", "export", "source", "--output", bench.fresh("export-s3"), label="export zip, s3", at=stored)),
+        Measure("ydc datasets validate, s3", "ultralytics scan", lambda _: s3.ydc(
+            "datasets", "validate", "source", label="validate, s3", at=stored)),
+    ]
+
+
+def s3_scale_measures(bench: Bench, folder: Path, n: int) -> list[Measure]:
+    s3 = S3Stores(bench)
+    stored = s3.fresh("s3-scale")
+    started = time.perf_counter()
+    s3.ydc("datasets", "import", folder, "--name", "source", label=f"import {n}, s3", at=stored)
+    print(f"  s3 import of {n} images: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return [Measure(f"ydc {' '.join(c)}, {n}, s3", f"find | wc -l, {n} images",
+                    lambda _, c=c: s3.ydc(*c, "source", label=f"ydc {' '.join(c)}, {n}, s3", at=stored), seconds=1.0)
+            for c in (("datasets", "info"), ("images", "list"))]
+
+
 def run_rounds(measures: list[Measure], rounds: int, timings: dict[str, list[float]]) -> None:
     for round_number in range(rounds):
         for measure in measures:
@@ -394,6 +470,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=100_000, help="images for the scale run (0: skip it)")
     parser.add_argument("--scale-size", type=int, default=64)
+    parser.add_argument("--groups", default="main,formats,segment,s3",
+                        help="comma-separated: main, formats, segment, s3 (s3 needs the s3 and dev extras)")
     parser.add_argument("--segment-scale", type=int, default=100_000,
                         help="polygon images for the segmentation import slope (0: skip it)")
     args = parser.parse_args()
@@ -421,8 +499,14 @@ def main() -> None:
         print(f"{args.n} images at {args.size} px with labels, {megabytes:.0f} MB; {args.rounds} interleaved rounds",
               file=sys.stderr)
         timings: dict[str, list[float]] = {}
-        measures = (main_measures(bench, source, part, stored, args.batch) + format_measures(bench, stored)
-                    + segment_measures(bench, args.n, args.size))
+        groups = set(args.groups.split(","))
+        measures = main_measures(bench, source, part, stored, args.batch)
+        if "formats" in groups:
+            measures += format_measures(bench, stored)
+        if "segment" in groups:
+            measures += segment_measures(bench, args.n, args.size)
+        if "s3" in groups:
+            measures += s3_measures(bench, source)
         run_rounds(measures, args.rounds, timings)
 
         scaled: list[Measure] = []
@@ -436,6 +520,8 @@ def main() -> None:
             largest = {backend: bench.ydc(backend, root, "datasets", "import", folders[args.scale], "--name", "source",
                                           label=f"import {args.scale}, {backend}") for backend, root in big.items()}
             scaled = scale_measures(bench, big, args.scale)
+            if "s3" in groups:
+                scaled += s3_scale_measures(bench, folders[args.scale], args.scale)
             run_rounds(scaled, args.rounds, timings)
 
         print()
@@ -452,7 +538,7 @@ def main() -> None:
         if folders:
             print()
             holds &= slope(bench, folders, largest)
-        if args.segment_scale:
+        if args.segment_scale and "segment" in groups:
             polygons: dict[int, Path] = {}
             for n in sorted({1000, max(1000, args.segment_scale // 10), args.segment_scale}):
                 polygons[n] = work / f"segment-scale-{n}"
