@@ -1,4 +1,4 @@
-"""Every command so far, on both backends: exact exit codes, messages and JSON."""
+"""Every command so far, on every backend: exact exit codes, messages and JSON."""
 
 from __future__ import annotations
 

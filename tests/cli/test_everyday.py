@@ -1,4 +1,4 @@
-"""The everyday frictions, through the real CLI on both backends: exit codes, plain output, names."""
+"""The everyday frictions, through the real CLI on every backend: exit codes, plain output, names."""
 
 from __future__ import annotations
 

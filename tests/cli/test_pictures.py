@@ -1,4 +1,4 @@
-"""Pictures through the real CLI on both backends: the preview mosaic, the stats plot, and
+"""Pictures through the real CLI on every backend: the preview mosaic, the stats plot, and
 ``dedupe --remove`` showing its groups before it asks."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Choosing images by label state and class (`images list`), `datasets subset` and the class table of
-`datasets info`: the real CLI on both backends, exact exit codes and error lines."""
+`datasets info`: the real CLI on every backend, exact exit codes and error lines."""
 
 from __future__ import annotations
 

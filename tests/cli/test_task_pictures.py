@@ -1,4 +1,4 @@
-"""Pictures and statistics of segment, obb and pose datasets through the real CLI, on both backends.
+"""Pictures and statistics of segment, obb and pose datasets through the real CLI, on every backend.
 
 The datasets come from ``examples/make_shapes.py``. The val split is one image (plain
 noise, so no painted shape hides a drawn one) with one labelled shape, so ``labels draw``

@@ -1,4 +1,4 @@
-"""Every YOLO task through the CLI, on both backends: create, import (detected, mixed kinds refused),
+"""Every YOLO task through the CLI, on every backend: create, import (detected, mixed kinds refused),
 labels show/set, validate and --fix, convert, and the everyday commands keeping shapes."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A cv2-made YOLO folder imports into both backends alike; ydc's YOLO export trains in ultralytics."""
+"""A cv2-made YOLO folder imports into every backend alike; ydc's YOLO export trains in ultralytics."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.backends import BACKENDS, cli_env
+from tests.backends import BACKENDS, cli_env, make_stores
 from tests.compat.test_yolo_layout import _write_foreign_yolo_folder
 from ydc_cli.cli.app import app
-from ydc_cli.persistence import create_sqlite_stores, create_stores
 
 
 def _ydc(tmp_path: Path, backend: str, *args):
@@ -26,18 +25,20 @@ async def _contents(stores, name):
     return [(s.split, s.filename, s.data, s.annotations) async for s in stores.dataset.iter_samples(name)]
 
 
-def test_cv2_folder_imports_into_both_backends_with_equal_content(tmp_path):
+def test_cv2_folder_imports_into_every_backend_with_equal_content(tmp_path):
     folder = _write_foreign_yolo_folder(tmp_path / "src")
-    for backend in ("filesystem", "sqlite"):
+    originals = {p.name: p.read_bytes() for p in folder.glob("images/*/*.jpg")}
+    contents = {}
+    for backend in BACKENDS:
         report = json.loads(_ydc(tmp_path, backend, "--json", "datasets", "import", folder).stdout)
         assert (report["images"], report["labeled"], report["backgrounds"]) == (5, 3, 2)
-    fs = create_stores(tmp_path / "data-filesystem" / "datasets", tmp_path / "m")
-    db = create_sqlite_stores(tmp_path / "data-sqlite" / "ydc.db", tmp_path / "m")
-    fs_contents = asyncio.run(_contents(fs, "shapes"))
-    assert fs_contents == asyncio.run(_contents(db, "shapes"))
-    originals = {p.name: p.read_bytes() for p in folder.glob("images/*/*.jpg")}
-    assert {name: data for _, name, data, _ in fs_contents} == originals
-    db.close()
+        stores = make_stores(backend, tmp_path / f"data-{backend}")
+        try:
+            contents[backend] = asyncio.run(_contents(stores, "shapes"))
+        finally:
+            stores.close()
+        assert {name: data for _, name, data, _ in contents[backend]} == originals, backend
+    assert all(found == contents[BACKENDS[0]] for found in contents.values())
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""ultralytics as the oracle for every task (detect, segment, obb, pose) on both backends.
+"""ultralytics as the oracle for every task (detect, segment, obb, pose) on every backend.
 
 1. A make_shapes dataset of each task goes into ydc and out again as a YOLO folder and as
    a zip; ultralytics' ``check_det_dataset`` accepts the data.yaml and its ``YOLODataset``

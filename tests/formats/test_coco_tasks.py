@@ -3,7 +3,7 @@
 Imports: files Datumaro writes (polygons, masks, keypoints) and COCO files whose RLE masks
 pycocotools encoded; which task a file becomes, and what ``--task`` picks from it. Exports:
 pycocotools rasterises ydc's polygons and counts its keypoints, Datumaro reads them back;
-make_shapes datasets go out and come back with the same points (both backends). Malformed
+make_shapes datasets go out and come back with the same points (every backend). Malformed
 and mixed files are refused with one error line, exit 5, and nothing stored.
 """
 

@@ -1,4 +1,4 @@
-"""CVAT for images 1.1, judged by Datumaro both ways (both backends, through the CLI).
+"""CVAT for images 1.1, judged by Datumaro both ways (every backend, through the CLI).
 
 Datumaro's ``cvat`` exporter writes a task per subset (``<subset>.xml`` beside ``images/``,
 boxes to 2 decimals, polygons, points, polylines, rotated and ``outside`` boxes too); ydc

@@ -1,4 +1,4 @@
-"""CVAT for images 1.1 with polygons, oriented boxes and skeletons (both backends, through the CLI).
+"""CVAT for images 1.1 with polygons, oriented boxes and skeletons (every backend, through the CLI).
 
 Datumaro's ``cvat`` exporter writes polygons, rotated boxes and points (not skeletons: its CVAT
 format has none) and its importer reads polygons and rotated boxes back, a rotated box's corners

@@ -1,4 +1,4 @@
-"""Darknet YOLO (obj.data, obj.names, image lists, labels beside the images), read on both backends.
+"""Darknet YOLO (obj.data, obj.names, image lists, labels beside the images), read on every backend.
 
 The layouts are the one Datumaro's ``yolo`` exporter writes (the same as CVAT's "YOLO 1.1"
 export: ``obj.data``, ``obj.names``, ``train.txt``, ``obj_<split>_data/``), that layout

@@ -1,4 +1,4 @@
-"""LabelMe JSON, judged by files labelme itself wrote (both backends, through the CLI).
+"""LabelMe JSON, judged by files labelme itself wrote (every backend, through the CLI).
 
 labelme is a Qt application (PyQt5, onnxruntime) that cannot write files headless here, so
 the judges are the example annotations shipped in its own distribution (tests/fixtures/labelme,

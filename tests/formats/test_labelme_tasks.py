@@ -1,4 +1,4 @@
-"""LabelMe with polygons and keypoints, judged by labelme's own example files (both backends, through the CLI).
+"""LabelMe with polygons and keypoints, judged by labelme's own example files (every backend, through the CLI).
 
 labelme's examples (tests/fixtures/labelme, README there) hold polygons: ``apc2016_obj3.json``
 (four of them, the image embedded) and ``primitives.json`` (one of every shape). labelme writes

@@ -1,4 +1,4 @@
-"""Label Studio's JSON export, judged by Label Studio's converter (both backends, through the CLI).
+"""Label Studio's JSON export, judged by Label Studio's converter (every backend, through the CLI).
 
 label-studio-converter is the library Label Studio itself exports with: its
 ``convert_yolo_to_ls`` writes tasks (``/data/local-files/?d=`` or upload paths, annotations or

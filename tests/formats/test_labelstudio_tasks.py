@@ -1,4 +1,4 @@
-"""Label Studio with polygons, rotated rectangles and keypoints (both backends, through the CLI).
+"""Label Studio with polygons, rotated rectangles and keypoints (every backend, through the CLI).
 
 Label Studio's converter is the judge where it reads these: its YOLO export reads
 ``polygonlabels`` and its YOLO OBB export turns rotated ``rectanglelabels`` into four corners

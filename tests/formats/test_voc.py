@@ -1,4 +1,4 @@
-"""Pascal VOC, written and read by supervision and Datumaro (both backends, through the CLI).
+"""Pascal VOC, written and read by supervision and Datumaro (every backend, through the CLI).
 
 What the tools do with ``bndbox`` (see formats/voc.py): supervision (Roboflow's library, which
 also writes Roboflow's VOC export) writes and reads the devkit's 1-based whole pixels;

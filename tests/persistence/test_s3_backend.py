@@ -178,3 +178,21 @@ def test_copy_into_the_s3_backend_and_back_is_byte_identical(tmp_path):
     for tree in (original, returned):
         tree.pop(".ydc.json")  # the copy's own creation time
     assert original == returned and any("images/train/" in str(name) for name in original)
+
+
+async def test_a_large_commit_refreshes_the_planner_statistics(stores, root, monkeypatch):
+    """Tables created empty plan a big listing as a nested loop until analyzed: a large commit analyzes them."""
+    import psycopg
+
+    from ydc_cli.persistence.s3 import _db
+
+    def analyzed() -> dict[str, float]:
+        with psycopg.connect(servers.database_url(key_of(root))) as conn:
+            return dict(conn.execute("SELECT relname, reltuples FROM pg_class WHERE relnamespace = %s::regnamespace"
+                                     " AND relname IN ('images', 'labels')", (key_of(root),)).fetchall())
+
+    monkeypatch.setattr(_db, "ANALYZE_AFTER", 6)
+    await stores.dataset.create_with_samples("small", ["c"], samples(5))  # under the threshold: left as it was
+    assert all(tuples <= 0 for tuples in analyzed().values())
+    await stores.dataset.add_samples("small", samples(6, seed=10, split="val"))
+    assert analyzed() == {"images": 11, "labels": 11}

@@ -1,4 +1,4 @@
-"""Concurrent writers lose nothing: 8 real `ydc` processes at once, on both backends."""
+"""Concurrent writers lose nothing: 8 real `ydc` processes at once, on every backend of the registry."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.backends import BACKENDS, cli_env
 from tests.helpers import checkpoint, jpeg
+from ydc_cli.persistence import registry
 
 YDC = [sys.executable, "-m", "ydc_cli"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -67,33 +69,32 @@ def test_writers_importing_different_datasets(env, tmp_path):
 
 
 def test_lock_timeout_is_exit_6(env, tmp_path):
-    """A writer that cannot get the store within YDC_LOCK_TIMEOUT gives up with exit 6."""
+    """A writer that cannot get the store within YDC_LOCK_TIMEOUT gives up with exit 6.
+
+    The holder is a real writer of the same backend, paused at the backend's own fault point
+    just before its commit (the registry names it), so every registered backend is tried the
+    same way with whatever lock it takes.
+    """
     subprocess.run([*YDC, "datasets", "create", "d", "--classes", "a"], env=env, check=True, capture_output=True)
-    data = Path(env["YDC_DATA_DIR"]) if "://" not in env["YDC_DATA_DIR"] else None
-    if env["YDC_BACKEND"] == "s3":  # a transaction holding the dataset's row, which an insert must share
-        holder = ("import os, psycopg, time\nc = psycopg.connect(os.environ['YDC_DATABASE_URL'])\n"
-                  "c.execute(\"SELECT 1 FROM datasets WHERE name = 'd' FOR UPDATE\")\n"
-                  "print('held', flush=True)\ntime.sleep(30)\n")
-        target = "-"
-    elif env["YDC_BACKEND"] == "sqlite":
-        holder = ("import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-                  "c.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(30)\n")
-        target = data / "ydc.db"
-    else:
-        holder = ("import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.flock(f, fcntl.LOCK_EX)\n"
-                  "print('held', flush=True)\ntime.sleep(30)\n")
-        target = data / "datasets" / "d" / ".ydc.lock"
-    blocker = subprocess.Popen([sys.executable, "-c", holder, target], stdout=subprocess.PIPE, text=True, env=env)
+    (tmp_path / "held.jpg").write_bytes(jpeg())
+    (tmp_path / "x.jpg").write_bytes(jpeg(seed=1))
+    pause = tmp_path / "paused"
+    point = registry.get(env["YDC_BACKEND"]).fault_points["before-commit"]
+    holder = subprocess.Popen([*YDC, "images", "add", "d", tmp_path / "held.jpg"],
+                              env={**env, "YDC_PAUSE_AT": point, "YDC_PAUSE_FILE": str(pause)},
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert blocker.stdout.readline().strip() == "held"
-        (tmp_path / "x.jpg").write_bytes(jpeg())
+        deadline = time.monotonic() + 60
+        while not pause.exists() and holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pause.exists(), holder.communicate()
         waited = subprocess.run([*YDC, "images", "add", "d", tmp_path / "x.jpg"], capture_output=True, text=True,
                                 env={**env, "YDC_LOCK_TIMEOUT": "0.5"})
     finally:
-        blocker.kill()
-        blocker.wait()
-    assert waited.returncode == 6 and waited.stderr.startswith("Error: the store is busy")
-    assert _json(env, "images", "list", "d") == []
+        holder.kill()
+        holder.wait()
+    assert waited.returncode == 6 and waited.stderr.startswith("Error: the store is busy"), waited.stderr
+    assert _json(env, "images", "list", "d") == []  # neither the killed holder nor the refused writer stored it
 
 
 def test_writers_creating_one_name_one_wins(env, tmp_path):

@@ -1,4 +1,4 @@
-"""Hostile archives: every one refused with exit 5 before anything is written, on both backends."""
+"""Hostile archives: every one refused with exit 5 before anything is written, on every backend."""
 
 from __future__ import annotations
 

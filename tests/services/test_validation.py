@@ -1,4 +1,4 @@
-"""The validator: one file per defect kind, ultralytics as an oracle, --fix, both backends."""
+"""The validator: one file per defect kind, ultralytics as an oracle, --fix, every backend."""
 
 from __future__ import annotations
 

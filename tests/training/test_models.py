@@ -1,5 +1,5 @@
 """Models that can be checked: `models val` and `models predict` with the session's tiny model, and a
-checkpoint that cannot be loaded is one error line with exit 5 wherever it is used. Real CLI, both backends."""
+checkpoint that cannot be loaded is one error line with exit 5 wherever it is used. Real CLI, every backend."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Training a user can come back to: a run killed after epoch 1 of 2 (SIGKILL at the epoch-end fault
 point) is listed as interrupted, `train run --resume` finishes it and registers the model exactly as a
-fresh run would, and `train runs --prune` removes only what nothing needs. Real subprocesses, both backends."""
+fresh run would, and `train runs --prune` removes only what nothing needs. Real subprocesses, every backend."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Segment, obb and pose end to end: `train run` picks the task's model, records the task's metrics, and the
 model then validates, auto-labels and predicts with the task's shapes; a model of another task is refused.
 
-Real CLI, both backends, real ultralytics: each task is trained once per backend (1 epoch at 64 px on 6
+Real CLI, every backend, real ultralytics: each task is trained once per backend (1 epoch at 64 px on 6
 generated images), so the scores are near zero: the tests check that they are there and named, not how
 good they are.
 """

@@ -1,4 +1,4 @@
-"""Real ultralytics training on tiny generated data, on both backends, and auto-labelling with the result."""
+"""Real ultralytics training on tiny generated data, on every backend, and auto-labelling with the result."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Validation of the names users give to datasets, models, classes and files.
 
 A name becomes a path component (filesystem backend) or a key (SQLite
-backend); both backends refuse the same names so data moves freely between them.
+backend); every backend refuses the same names so data moves freely between them.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ visible, and in the middle of applying a committed change::
     journal-applying   half-way through applying a committed change
     sqlite-commit      a SQLite transaction just before COMMIT
     sqlite-committed   just after COMMIT
+    pg-commit          an s3 backend transaction just before COMMIT (its blobs already uploaded)
+    pg-committed       just after that COMMIT
     replace            a single file written and synced, before os.replace (registry, label, export zip)
     trashed            a deleted folder renamed to trash, before it is removed
     closing            a command's store work done, as the stores close

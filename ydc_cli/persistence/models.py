@@ -98,7 +98,7 @@ class ImageRow(NamedTuple):
     confirmed background, what ``labels clear`` writes) and ``"none"`` (no
     label file). It comes last and defaults to None, "a label file exists,
     its content was not looked at", so rows built from the first five fields
-    keep working; both backends fill it in.
+    keep working; every backend fills it in.
     """
 
     filename: str

@@ -1,4 +1,7 @@
-"""Managed weights files: ``<models_dir>/<name>/best.pt``, shared by both backends.
+"""Managed weights files: ``<models_dir>/<name>/best.pt``, for every backend.
+
+The filesystem and SQLite backends keep their models there; the s3 backend keeps
+weights as blobs and its local copies there.
 
 Weights are copied as bytes (never unpickled) through a staging folder, so a
 model's folder appears complete or not at all.

@@ -47,7 +47,7 @@ async def select_images(stores: Stores, dataset: str, selection: Selection, *, s
     """The dataset's images that ``selection`` takes, as listing rows in listing order.
 
     Every row's ``labels`` is filled in. Without ``classes`` this is one
-    ``list_rows`` call, which both backends answer without reading a label;
+    ``list_rows`` call, which every backend answers without reading a label;
     ``classes`` adds one read of every label of the split.
 
     Raises:

@@ -134,6 +134,7 @@ class S3DatasetStore(DatasetStore):
                     _insert_classes(conn, dataset_id, classes)
                     _insert_prompts(conn, dataset_id, prompts)
                     insert_rows(conn, dataset_id, staged, replace_labels=False)
+                    self._db.grew(len(staged.images))
             except psycopg.errors.UniqueViolation:
                 raise ConflictError(f"dataset already exists ({name})") from None
         info = await self.get(name)
@@ -164,6 +165,7 @@ class S3DatasetStore(DatasetStore):
                         self._db.dataset_id(name)  # deleted meanwhile: NotFoundError
                         raise ConflictError(f"the dataset was replaced while adding to it ({name})")
                     insert_rows(conn, dataset_id, staged, replace_labels=True)
+                    self._db.grew(len(staged.images))
                     self._db.touch(dataset_id)
             except psycopg.errors.UniqueViolation:
                 raise ConflictError(f"an image was added meanwhile under one of these names ({name})") from None
