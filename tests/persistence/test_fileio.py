@@ -1,8 +1,9 @@
-"""fileio.BackgroundSync: files written and flushed in worker threads, no descriptor left open."""
+"""fileio.BackgroundSync: files written and flushed (one syncfs, or fsyncs in threads), no descriptor left open."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,9 +14,14 @@ def _open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_writes_every_file_and_closes_every_descriptor(tmp_path):
+# This kernel has syncfs with write-back errors (Linux 5.8+), so both ways are exercised here.
+MODES = [pytest.param(True, id="syncfs"), pytest.param(False, id="fsync-each")]
+
+
+@pytest.mark.parametrize("whole_filesystem", MODES)
+def test_writes_every_file_and_closes_every_descriptor(tmp_path, whole_filesystem):
     before = _open_descriptors()
-    with fileio.BackgroundSync() as syncer:
+    with fileio.BackgroundSync(whole_filesystem=whole_filesystem) as syncer:
         for index in range(300):  # more than MAX_PENDING batches
             syncer.write(tmp_path / f"{index}.bin", bytes([index % 256]) * (index + 1), exclusive=True)
         syncer.wait()
@@ -24,9 +30,10 @@ def test_writes_every_file_and_closes_every_descriptor(tmp_path):
     assert _open_descriptors() == before
 
 
-def test_exclusive_refuses_an_existing_file_and_replace_overwrites(tmp_path):
+@pytest.mark.parametrize("whole_filesystem", MODES)
+def test_exclusive_refuses_an_existing_file_and_replace_overwrites(tmp_path, whole_filesystem):
     (tmp_path / "a").write_bytes(b"old")
-    with fileio.BackgroundSync() as syncer:
+    with fileio.BackgroundSync(whole_filesystem=whole_filesystem) as syncer:
         with pytest.raises(FileExistsError):
             syncer.write(tmp_path / "a", b"new", exclusive=True)
         assert (tmp_path / "a").read_bytes() == b"old"
@@ -36,9 +43,10 @@ def test_exclusive_refuses_an_existing_file_and_replace_overwrites(tmp_path):
     assert (tmp_path / "a").read_bytes() == b"new"
 
 
-def test_close_without_wait_leaks_no_descriptor(tmp_path):
+@pytest.mark.parametrize("whole_filesystem", MODES)
+def test_close_without_wait_leaks_no_descriptor(tmp_path, whole_filesystem):
     before = _open_descriptors()
-    syncer = fileio.BackgroundSync()
+    syncer = fileio.BackgroundSync(whole_filesystem=whole_filesystem)
     for index in range(50):
         syncer.write(tmp_path / f"{index}", b"x")
     syncer.close()
@@ -48,11 +56,38 @@ def test_close_without_wait_leaks_no_descriptor(tmp_path):
 def test_a_failed_fsync_is_raised_by_wait(tmp_path):
     read_end, write_end = os.pipe()  # fsync on a pipe fails with EINVAL
     os.close(write_end)
-    syncer = fileio.BackgroundSync()
+    syncer = fileio.BackgroundSync(whole_filesystem=False)
     syncer._queue(read_end)
     with pytest.raises(OSError):
         syncer.wait()
     syncer.close()
+
+
+def test_a_failed_syncfs_is_raised_by_wait(tmp_path):
+    syncer = fileio.BackgroundSync(whole_filesystem=True)
+    syncer.write(tmp_path / "a", b"x")
+    (fd,) = syncer._filesystems.values()
+    os.close(fd)  # syncfs on a closed descriptor fails with EBADF
+    with pytest.raises(OSError):
+        syncer.wait()
+    syncer._filesystems.clear()
+    syncer.close()
+
+
+def test_one_descriptor_is_kept_per_filesystem(tmp_path):
+    """Files on two filesystems (here a folder and /dev/shm) are each synced; one descriptor each is held."""
+    before = _open_descriptors()
+    with fileio.BackgroundSync(whole_filesystem=True) as syncer:
+        for index in range(20):
+            syncer.write(tmp_path / f"{index}", b"x")
+        other = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+        if other is not None and os.stat(other).st_dev != os.stat(tmp_path).st_dev:
+            syncer.write(other / f"ydc-test-{os.getpid()}", b"y")
+        assert _open_descriptors() == before + len(syncer._filesystems)
+        syncer.wait()
+    if other is not None:
+        (other / f"ydc-test-{os.getpid()}").unlink(missing_ok=True)
+    assert _open_descriptors() == before
 
 
 def test_stream_writer_makes_a_zip_that_reads_back(tmp_path):

@@ -1,7 +1,7 @@
 """Files written and flushed while the writer goes on.
 
-* ``BackgroundSync``: writes many files and fsyncs them in worker threads;
-  ``wait`` returns once every one is on disk, as one fsync pass would.
+* ``BackgroundSync``: writes many files; ``wait`` returns once every one is
+  on disk (one ``syncfs``, or fsyncs in worker threads), as one fsync pass would.
 * ``StreamWriter``: one new file written front to back (a zip, say),
   ``fdatasync``-ed in the background as it grows and fsynced at the end.
 
@@ -13,39 +13,46 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import io
 import os
+import sys
 from pathlib import Path
 
 from ydc_cli.persistence.fileio.durable import _open_and_write, _write_fully
 
 
 class BackgroundSync:
-    """Write files and fsync them in worker threads while the writer goes on.
+    """Write many files; ``wait`` returns once every one written so far is on disk.
 
-    ``wait`` returns once every file written or added so far is on disk (or
-    raises the first error), the same guarantee as one fsync pass at the end;
-    but the disk works while Python reads and checks the next file, and dirty
-    data stays small, so creating files does not stall behind one huge journal
-    commit. On this project's 2-core ext4 VMs a 2,000-file, 245 MB copy that
-    synced as it went took about 0.55x the time of the same copy with one
-    fsync pass at the end, and less than ``cp -r`` without any. A written
-    file's descriptor goes to the worker, which fsyncs and closes it (no
-    second open); at most ``MAX_PENDING`` wait, bounding descriptors, memory
-    and dirty data.
+    On Linux 5.8 or later (where ``syncfs`` reports write-back errors) files are
+    written plainly and ``wait`` is one ``syncfs`` per filesystem written to:
+    one journal commit for the whole batch, as ``cp -r`` then ``sync`` does. On
+    this project's 2-core ext4 VMs, 2,000 files (245 MB) took 0.27-0.35 s that
+    way against 0.60-0.66 s fsyncing each file in worker threads: an ``open``
+    waits behind a concurrent ``fsync`` on ext4, and each fsync is its own
+    journal commit. Elsewhere each written file's descriptor goes to a worker
+    thread, which fsyncs and closes it while the writer goes on; at most
+    ``MAX_PENDING`` batches wait, bounding descriptors, memory and dirty data.
+    Either way the guarantee is the one a final fsync of every file gives.
     """
 
     BATCH = 8
     MAX_PENDING = 16  # batches: at most 128 descriptors wait
 
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 4, *, whole_filesystem: bool | None = None) -> None:
+        """``whole_filesystem``: ``syncfs`` (True), a fsync per file (False), or the best this system has (None)."""
+        self._syncfs = _syncfs() if whole_filesystem is not False else None
+        if whole_filesystem and self._syncfs is None:
+            raise OSError("syncfs with write-back errors needs Linux 5.8 or later")
+        self._filesystems: dict[int, int] = {}  # st_dev -> one open descriptor on that filesystem
         self._workers = workers
         self._pool = None
         self._batch: list[int] = []
         self._pending: collections.deque = collections.deque()
 
     def write(self, path: Path | str, data: bytes, *, exclusive: bool = False) -> None:
-        """Create ``path`` (replace it, unless ``exclusive``) holding ``data``; flushed in the background.
+        """Create ``path`` (replace it, unless ``exclusive``) holding ``data``; flushed by ``wait``.
 
         Raises:
             FileExistsError: with ``exclusive``, when ``path`` exists.
@@ -57,6 +64,17 @@ class BackgroundSync:
         self._queue(os.open(path, os.O_RDONLY))
 
     def _queue(self, fd: int) -> None:
+        if self._syncfs is not None:
+            try:
+                device = os.fstat(fd).st_dev
+            except BaseException:
+                os.close(fd)
+                raise
+            if device in self._filesystems:
+                os.close(fd)
+            else:
+                self._filesystems[device] = fd
+            return
         self._batch.append(fd)
         if len(self._batch) >= self.BATCH:
             self._submit()
@@ -78,6 +96,8 @@ class BackgroundSync:
 
     def wait(self) -> None:
         """Return when every file so far is on disk."""
+        for fd in self._filesystems.values():
+            self._syncfs(fd)
         if self._batch:
             self._submit()
         while self._pending:
@@ -87,7 +107,9 @@ class BackgroundSync:
     def close(self) -> None:
         """Stop the workers; descriptors still queued are closed unflushed."""
         _close_all(self._batch)
+        _close_all(list(self._filesystems.values()))
         self._batch = []
+        self._filesystems = {}
         for future, batch in self._pending:
             if future.cancel():
                 _close_all(batch)
@@ -101,6 +123,32 @@ class BackgroundSync:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@functools.cache
+def _syncfs():
+    """``syncfs(fd)`` raising ``OSError``, where it reports write-back errors (Linux 5.8+); else None."""
+    if sys.platform != "linux":
+        return None
+    try:
+        version = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
+    except ValueError:
+        return None
+    if version < (5, 8):
+        return None
+    import ctypes
+
+    function = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if function is None:
+        return None
+    function.argtypes = [ctypes.c_int]
+
+    def syncfs(fd: int) -> None:
+        if function(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+
+    return syncfs
 
 
 class StreamWriter(io.RawIOBase):
