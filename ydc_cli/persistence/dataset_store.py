@@ -44,25 +44,25 @@ class ClassCounts:
     unreadable_lines: int = 0
 
     def add_labels(self, split: str, labels: Iterable[tuple[str | bytes, int]], task: Task | None = None) -> None:
-        """Count label files of ``split``: each text (or its raw bytes) with how many images share it.
-
-        One pass over 100,000 labels: class ids stay the strings the pattern
-        found until the end, and the counters are updated once.
-        """
-        boxes: list[str | bytes] = []
-        distinct: list[str | bytes] = []
-        labeled = 0
-        detect = task is None or task.name == "detect"
+        """Count label files of ``split``: each text (or its raw bytes) with how many images share it."""
+        found = []
         for text, images in labels:
-            formatted, line_classes = _PATTERNS[type(text)]
-            if formatted(text) and detect:
-                found = line_classes(text)
-            else:
-                if isinstance(text, bytes):
-                    text = text.decode("utf-8-sig", errors="replace")
-                class_ids, unreadable = _parse_class_ids(text, task)
-                self.unreadable_lines += unreadable
-                found = list(map(str, class_ids))
+            class_ids, unreadable = raw_class_ids(text, task)
+            self.unreadable_lines += unreadable
+            found.append((class_ids, images))
+        self.add_class_ids(split, found)
+
+    def add_class_ids(self, split: str, labels: Iterable[tuple[list, int]]) -> None:
+        """Count label files of ``split``: each one's class ids (one per box) with how many images share it.
+
+        One pass over 100,000 labels: the ids may stay the digit strings a
+        pattern found (``raw_class_ids``) until the end, and the counters are
+        updated once.
+        """
+        boxes: list = []
+        distinct: list = []
+        labeled = 0
+        for found, images in labels:
             if not found:
                 continue
             once = found if len(found) == 1 else list(set(found))
@@ -74,8 +74,10 @@ class ClassCounts:
                 distinct += once * images
             labeled += images
         for counter, ids in ((self.boxes[split], boxes), (self.images[split], distinct)):
+            merged: Counter[int] = Counter()
             for class_id, count in Counter(ids).items():
-                counter[int(class_id)] += count
+                merged[int(class_id)] += count
+            counter.update(merged)
         self.labeled[split] += labeled
 
 
@@ -101,8 +103,21 @@ def readable_class_ids(text: str, task: Task | None = None) -> tuple[list[int], 
     parsing each line, which counting 100,000 labels needs; any other text is
     parsed line by line, and lines that do not parse are left out.
     """
-    if (task is None or task.name == "detect") and _FORMATTED.fullmatch(text):
-        return list(map(int, _LINE_CLASS.findall(text))), 0
+    class_ids, unreadable = raw_class_ids(text, task)
+    return list(map(int, class_ids)), unreadable
+
+
+def raw_class_ids(text: str | bytes, task: Task | None = None) -> tuple[list, int]:
+    """``readable_class_ids`` of a text or a label file's raw bytes, the ids perhaps left as the digits found.
+
+    ``int()`` of each gives the class id; a counter of 100,000 labels converts
+    each distinct one once.
+    """
+    formatted, line_classes = _PATTERNS[type(text)]
+    if (task is None or task.name == "detect") and formatted(text):
+        return line_classes(text), 0
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig", errors="replace")
     return _parse_class_ids(text, task)
 
 

@@ -6,8 +6,7 @@ import contextlib
 import json
 import os
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,10 +17,11 @@ from ydc_cli.domain.names import validate_classes
 from ydc_cli.persistence import commits, faults, fileio
 from ydc_cli.persistence.changes import involved, needs_stored_prompts, plan_changes
 from ydc_cli.persistence.dataset_store import ClassCounts, DatasetStore
-from ydc_cli.persistence.filesystem import journal
+from ydc_cli.persistence.filesystem import journal, label_counts
 from ydc_cli.persistence.filesystem.layout import (
     META_FILE,
     Layout,
+    image_count,
     image_names,
     label_names,
     lock_for,
@@ -71,7 +71,7 @@ class FilesystemDatasetStore(DatasetStore):
             path = self._layout.existing(name)
         except NotFoundError:
             return None
-        counts = {split: len(image_names(path / "images" / split)) for split in datayaml.SPLITS}
+        counts = {split: image_count(path / "images" / split) for split in datayaml.SPLITS}
         classes, task = read_meta(path)
         return DatasetInfo(
             name=name,
@@ -264,51 +264,10 @@ class FilesystemDatasetStore(DatasetStore):
     # -- class table (datasets info) -------------------------------------------
 
     async def class_counts(self, name: str) -> ClassCounts:
+        # Label files are read once and remembered by their stat (label_counts): at 100,000 images, reading
+        # them all again took 10 s once the page cache had let them go, a stat of each about 1 s.
         path = self._layout.existing(name)
-        task = read_task(path)
-        counts = ClassCounts()
-        for split in datayaml.SPLITS:
-            counts.add_labels(split, self._split_label_texts(path, split), task)
-        return counts
-
-    @staticmethod
-    def _split_label_texts(path: Path, split: str) -> Iterator[tuple[bytes, int]]:
-        """The bytes of each label of ``split`` that images have, with how many images have it.
-
-        Plain strings and one open folder: at 100,000 images the label reads are the cost.
-        """
-        try:
-            with os.scandir(f"{path}/images/{split}") as entries:
-                names = [e.name for e in entries if e.is_file()]
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
-        images = Counter([f"{n.rpartition('.')[0]}.txt" for n in names
-                          if n.lower().endswith(suffixes) and not n.startswith(fileio.INTERNAL_PREFIX)])
-        try:
-            folder_fd = os.open(f"{path}/labels/{split}", os.O_RDONLY | os.O_DIRECTORY)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        try:
-            present = set(os.listdir(folder_fd))
-            for label_name, count in images.items():
-                if label_name not in present:
-                    continue
-                try:
-                    file = os.open(label_name, os.O_RDONLY, dir_fd=folder_fd)
-                except (FileNotFoundError, IsADirectoryError):
-                    continue  # removed since the listing
-                try:
-                    chunks = [os.read(file, 65536)]
-                    while len(chunks[-1]) == 65536:
-                        chunks.append(os.read(file, 65536))
-                except IsADirectoryError:
-                    continue
-                finally:
-                    os.close(file)
-                yield chunks[0] if len(chunks) == 1 else b"".join(chunks), count
-        finally:
-            os.close(folder_fd)
+        return label_counts.count_classes(path, read_task(path))
 
 
 def _splits(split: str | None) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from ydc_cli.domain.errors import NotFoundError
 from ydc_cli.domain.imageformat import read_header
 from ydc_cli.persistence import fileio
 from ydc_cli.persistence.bulk import gc_paused
-from ydc_cli.persistence.filesystem.layout import Layout, image_names
+from ydc_cli.persistence.filesystem.layout import Layout, image_count
 from ydc_cli.persistence.image_store import ImageStore, decode_image, encode_image
 from ydc_cli.persistence.models import BACKGROUND, BOXES, NO_LABEL, ImageInfo, ImageRow
 
@@ -113,7 +113,7 @@ class FilesystemImageStore(ImageStore):
 
     async def count(self, dataset: str) -> dict[str, int]:
         root = self._layout.existing(dataset)
-        return {split: len(image_names(root / "images" / split)) for split in datayaml.SPLITS}
+        return {split: image_count(root / "images" / split) for split in datayaml.SPLITS}
 
 
 # A label file this short is read to tell blank lines (a background) from a short box line;

@@ -129,6 +129,18 @@ def image_names(folder: Path) -> list[str]:
         return []
 
 
+def image_count(folder: Path) -> int:
+    """How many images ``image_names`` would give, counted without sorting: plain strings, one listing."""
+    suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
+    internal = fileio.INTERNAL_PREFIX
+    try:
+        with os.scandir(folder) as entries:
+            return sum(1 for e in entries
+                       if e.name.lower().endswith(suffixes) and not e.name.startswith(internal) and e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+
+
 def label_names(folder: Path) -> set[str]:
     """Label file names in a split folder."""
     try:
