@@ -6,7 +6,8 @@ Generates (``benchmarks/generate.py``) a deterministic YOLO folder of N JPEGs,
 then in each round times one after the other, each pair against its baseline:
 
 * ``cp -r`` then ``sync`` (a durable copy) of the folder vs ``ydc datasets import`` on the
-  filesystem and SQLite backends (ydc's writes are durable);
+  filesystem and SQLite backends (ydc's writes are durable), and vs what SQLite itself needs
+  to hold the same files durably (every file a BLOB, one WAL transaction, synchronous FULL);
 * a raw 16-way parallel upload of the folder's files with obstore vs ``ydc datasets import``
   on the s3 backend, against the servers of ``tests/servers.py`` (moto's S3 API and a
   throwaway PostgreSQL), each into a fresh prefix and schema;
@@ -75,6 +76,25 @@ task = sys.argv[2] if len(sys.argv) > 2 else "detect"
 for split in ("train", "val"):
     YOLODataset(img_path=data[split], data=data, task=task, imgsz=640, augment=False)
 """
+# What SQLite itself needs to hold the same files durably: every file a BLOB row, one transaction in WAL mode
+# with synchronous FULL and ydc's 64 KiB pages, then the checkpoint into the database file (so each byte is
+# written twice, to the WAL and to the database) and the close. No checks, no labels: the floor under ydc's import.
+RAW_SQLITE = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[2], isolation_level=None)
+conn.execute("PRAGMA page_size = 65536")
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA synchronous = FULL")
+conn.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT UNIQUE, data BLOB)")
+conn.execute("BEGIN IMMEDIATE")
+for dirpath, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        path = os.path.join(dirpath, name)
+        with open(path, "rb") as file:
+            conn.execute("INSERT INTO files (path, data) VALUES (?, ?)", (path, file.read()))
+conn.execute("COMMIT")
+conn.close()
+"""
 ONE_COMMAND_APP = """
 import typer
 app = typer.Typer()
@@ -86,7 +106,7 @@ app()
 """
 PEAK_RSS_MB: dict[str, float] = {}
 BASELINES = {"cp -r", "zip -r -0", "ultralytics scan", "python -c pass", "one-command Typer app --help", "find | wc -l",
-             "raw upload"}
+             "raw upload", "raw sqlite3"}
 
 
 @dataclass
@@ -244,6 +264,9 @@ def main_measures(bench: Bench, source: Path, part: Path, stored: dict[str, Path
         Measure("ydc datasets import, sqlite", "cp -r, then sync (durable copy)", lambda _: bench.ydc(
             "sqlite", bench.fresh("import-sqlite"), "datasets", "import", source, label="import, sqlite"), 1.5,
             reads=source),
+        # SQLite's own floor for the same bytes (WAL: each written twice), beside ydc's SQLite import
+        Measure("raw sqlite3 BLOB inserts, WAL, FULL", "cp -r, then sync (durable copy)", lambda _: bench.child(
+            [sys.executable, "-c", RAW_SQLITE, source, bench.fresh("raw-sqlite")], "raw sqlite3"), reads=source),
         Measure(f"cp -r {batch}", f"cp -r {batch}", lambda _: bench.child(["cp", "-r", part, bench.fresh("cp-part")],
                                                                          "cp -r"), reads=part),
         Measure(f"batch save {batch}, filesystem", f"cp -r {batch}", lambda _: batch_save(bench, source, "filesystem",

@@ -118,3 +118,31 @@ def test_a_short_writev_is_finished(tmp_path, monkeypatch):
         stream.write(b"x" * (200 << 10))  # past DIRECT: buffered bytes and this chunk go out together
         stream.write(b"tail")
     assert path.read_bytes() == b"head" + b"x" * (200 << 10) + b"tail"
+
+
+def test_syncfs_runs_in_the_background_as_bytes_pile_up(tmp_path):
+    before = _open_descriptors()
+    with fileio.BackgroundSync(whole_filesystem=True) as syncer:
+        syncer.SYNC_EVERY = 1000  # a background syncfs after every few files
+        for index in range(200):
+            syncer.write(tmp_path / f"{index}", bytes([index % 256]) * 700)
+            if index == 5:
+                assert syncer._flushing is not None
+        syncer.wait()
+        assert syncer._flushing is None
+    assert all((tmp_path / f"{i}").read_bytes() == bytes([i % 256]) * 700 for i in range(200))
+    assert _open_descriptors() == before
+
+
+def test_a_failed_background_syncfs_is_raised_by_wait(tmp_path):
+    syncer = fileio.BackgroundSync(whole_filesystem=True)
+    syncer.SYNC_EVERY = 1
+    syncer.write(tmp_path / "a", b"x")  # holds the folder's filesystem open, starts a background syncfs
+    syncer._flushing.result()
+    (fd,) = syncer._filesystems.values()
+    os.close(fd)  # the next background syncfs meets EBADF
+    syncer.write(tmp_path / "b", b"y")
+    with pytest.raises(OSError):
+        syncer.wait()
+    syncer._filesystems.clear()
+    syncer.close()
