@@ -8,6 +8,7 @@
     <base>/<dataset>/labels/<split>/<stem>.txt
     <base>/<dataset>/.ydc.json                 ydc's own metadata (created_at)
     <base>/<dataset>/.ydc.lock                 writers of this dataset hold it
+    <base>/<dataset>/.ydc-counts.json          remembered class ids per label file (label_counts; a cache)
 
 Multi-file changes go through ``journal``: staged in ``<dataset>/.ydc-staging-*``,
 marked committed once every byte is on disk, then applied by renames. A writer
