@@ -7,6 +7,13 @@ of the connection's ``search_path`` (``public`` unless the URL says otherwise,
 e.g. ``?options=-csearch_path%3Dteam``), created on first use. The store remembers
 the bucket and prefix it serves, so two stores never share one schema by accident.
 
+The connection is psycopg's blocking one, not its asyncio one: a command's
+statements run one after another, and in a 2,000-image import they took 0.2 s
+of about 7 s (55 statements and 2 COPYs, measured with cProfile against the
+test servers; importing psycopg cost as much again), while the uploads, the
+real cost, run on worker threads beside them. An asyncio connection could not
+shorten that.
+
 Writes run in explicit transactions (``write``); a writer that waits for a row
 lock longer than the lock timeout fails with ``StorageBusyError`` (exit 6).
 Blob writers hold a shared advisory lock for as long as their fresh blobs are
