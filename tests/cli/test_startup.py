@@ -74,3 +74,19 @@ def test_command_annotations_are_objects_not_strings():
         target = inspect.unwrap(callback)
         for name, annotation in getattr(target, "__annotations__", {}).items():
             assert not isinstance(annotation, str), f"{target.__module__}.{target.__name__}: {name}"
+
+
+def test_format_help_names_every_format_though_start_up_loads_none():
+    """`--format`'s help is filled in from the format registry when shown; `ydc --help` loads no format module."""
+    from ydc_cli import formats
+
+    probe = ("import sys; from ydc_cli.cli.app import app\ntry:\n    app(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('ydc_cli.formats.')), file=sys.stderr)")
+    env = {**os.environ, "COLUMNS": "400"}
+    top = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, env=env)
+    assert top.stderr.strip().splitlines()[-1] == "[]"
+    for command, names in (("import", [f.name for f in formats.readers()]),
+                           ("export", [f.name for f in formats.writers()])):
+        shown = subprocess.run([sys.executable, "-m", "ydc_cli", "datasets", command, "--help"], capture_output=True,
+                               text=True, env=env).stdout
+        assert ", ".join(names) in shown and "{" not in shown, shown

@@ -7,6 +7,7 @@ import click
 import typer
 
 from ydc_cli.cli import output
+from ydc_cli.cli.core import READERS, WRITERS
 from ydc_cli.cli.runner import fail, run, settings_of
 from ydc_cli.cli.settings import Settings
 from ydc_cli.domain.errors import ChecksFailedError, NotFoundError, UsageError
@@ -174,12 +175,6 @@ def rename(
         if report.models else ""))
 
 
-def _format_names(writing: bool = False) -> str:
-    from ydc_cli import formats
-
-    return ", ".join(f.name for f in (formats.writers() if writing else formats.readers()))
-
-
 @app.command("import")
 def import_dataset(
     ctx: typer.Context,
@@ -187,8 +182,8 @@ def import_dataset(
                                              "format is detected.")],
     name: Annotated[str | None, typer.Option("--name", "-n", help="Dataset name (default: the file or folder name).")]
     = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Read as this format instead of detecting it: "
-                                                                   f"{_format_names()}.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Read as this format instead of detecting it: "
+                                                                   f"{READERS}.")] = None,
     follow_path: Annotated[bool, typer.Option("--follow-path", help="Follow data.yaml's path: and split entries "
                                                                    "out of the folder given, as ultralytics does.")]
     = False,
@@ -233,7 +228,7 @@ def export(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Dataset name.")],
     output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write into.")] = Path("."),
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{_format_names(writing=True)}.")] = "zip",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{WRITERS}.")] = "zip",
 ) -> None:
     """Export a dataset as a zip, a YOLO folder, or another format's folder (NAME-FORMAT/)."""
     from ydc_cli import formats

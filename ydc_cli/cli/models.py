@@ -9,7 +9,6 @@ from ydc_cli.cli import output
 from ydc_cli.cli.runner import fail, run, settings_of
 from ydc_cli.cli.train import scores_text
 from ydc_cli.domain.errors import NotFoundError, UsageError
-from ydc_cli.training import metric_key
 
 app = typer.Typer(help="Register, activate, export and import trained models.", no_args_is_help=True)
 
@@ -93,6 +92,8 @@ def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model nam
     output.fields(rows)
     epochs = record.get("epochs", [])
     if epochs:
+        from ydc_cli.training import metric_key
+
         keys = [k for k in epochs[0] if k.startswith("train/") and k.endswith("_loss")]
         keys += [metric_key(kind, measure) for kind in ("box", "mask", "pose") for measure in ("map50", "map50_95")
                  if metric_key(kind, measure) in epochs[0]]

@@ -8,7 +8,6 @@ import typer
 from ydc_cli.cli import output
 from ydc_cli.cli.core import interrupt_hint
 from ydc_cli.cli.runner import run, settings_of
-from ydc_cli.training import metric_key, task_scores
 
 app = typer.Typer(help="Train detectors on datasets with ultralytics.", no_args_is_help=True)
 
@@ -96,6 +95,8 @@ def run_training(
     best = "-" if info.best_map50 is None else f"{info.best_map50:.4f}"
     result = outcome.result
     kind = "" if result.task == "detect" else f"{result.task} "
+    from ydc_cli.training import task_scores
+
     scores = scores_text(task_scores(result.metrics, result.task), ("mask", "pose"))
     output.status(settings, f"Registered {kind}model {info.name}: {output.plural(info.epochs_completed, 'epoch')}"
                             f"{resumed}, best mAP50 {best} on {result.config.get('device', '?')}"
@@ -106,6 +107,8 @@ def scores_text(scores: dict[str, float], kinds: tuple[str, ...] = ("box", "mask
 
     ``scores`` may be ``task_scores``' names or ultralytics' metric keys (an epoch's metrics).
     """
+    from ydc_cli.training import metric_key  # not at start-up: the trainer interface is 2.5 ms of `ydc --help`
+
     parts = []
     for kind in kinds:
         values = [(label, scores.get(f"{kind}_{measure}", scores.get(metric_key(kind, measure))))

@@ -8,22 +8,42 @@ against them.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ydc_cli.persistence.dataset_store import DatasetStore
-from ydc_cli.persistence.image_store import ImageStore
-from ydc_cli.persistence.label_store import LabelStore
-from ydc_cli.persistence.model_store import ModelStore
-from ydc_cli.persistence.models import (
-    Annotation,
-    DatasetChanges,
-    DatasetInfo,
-    ImageInfo,
-    LabelData,
-    ModelInfo,
-    Sample,
-)
-from ydc_cli.persistence.stores import Stores
+if TYPE_CHECKING:
+    from ydc_cli.persistence.dataset_store import DatasetStore
+    from ydc_cli.persistence.image_store import ImageStore
+    from ydc_cli.persistence.label_store import LabelStore
+    from ydc_cli.persistence.model_store import ModelStore
+    from ydc_cli.persistence.models import (
+        Annotation,
+        DatasetChanges,
+        DatasetInfo,
+        ImageInfo,
+        LabelData,
+        ModelInfo,
+        Sample,
+    )
+    from ydc_cli.persistence.stores import Stores
+
+# The contract's names, imported on first use (PEP 562): `ydc --help` needs only the registry, and
+# importing the store ABCs with their models and checks cost it 8 ms of its 190.
+_LAZY = {
+    "DatasetStore": "dataset_store", "ImageStore": "image_store", "LabelStore": "label_store",
+    "ModelStore": "model_store", "Stores": "stores", **dict.fromkeys(
+        ("Annotation", "DatasetChanges", "DatasetInfo", "ImageInfo", "LabelData", "ModelInfo", "Sample"), "models"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "Annotation", "DatasetChanges", "DatasetInfo", "DatasetStore", "ImageInfo", "ImageStore", "LabelData", "LabelStore",
