@@ -8,7 +8,11 @@ second, and reading in parallel does not help), against about 1 s to
 file, the file's signature (a hash of its inode, size, and modification and
 change times in nanoseconds) with its count of unreadable lines and its box
 lines' class ids; a file is read again only when its ``stat`` differs from what was
-remembered, so an edit made by any tool (in place or by a rename) is seen.
+remembered, so an edit made by any tool (in place or by a rename) is seen. Each split
+also keeps its totals with a signature of its images and labels folders (which change
+when an entry is added, removed or renamed): while both hold and every file's
+signature does, the totals are the answer, one ``stat`` per file and no other work
+(0.55-0.7 s for ``datasets info`` at 100,000 images, warm).
 
 A signature taken within ``RACY_NS`` of the count is not remembered: a file
 rewritten twice within one tick of the file system's clock, at the same size,
