@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 SPLITS = ("train", "val", "test")
 MAX_YAML_BYTES = 1 << 20
 IMAGE_EXTENSIONS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm"})
+IMAGE_SUFFIXES = tuple(f".{extension}" for extension in sorted(IMAGE_EXTENSIONS))  # for str.endswith, lower-cased names
 SPLIT_ALIASES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 

@@ -74,10 +74,8 @@ class ClassCounts:
                 distinct += once * images
             labeled += images
         for counter, ids in ((self.boxes[split], boxes), (self.images[split], distinct)):
-            merged: Counter[int] = Counter()
             for class_id, count in Counter(ids).items():
-                merged[int(class_id)] += count
-            counter.update(merged)
+                counter[int(class_id)] += count
         self.labeled[split] += labeled
 
 

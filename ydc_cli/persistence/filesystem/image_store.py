@@ -72,7 +72,7 @@ class FilesystemImageStore(ImageStore):
         # Column by column over plain strings: at 100,000 images every per-image step counts.
         root = self._layout.existing(dataset)
         splits = datayaml.SPLITS if split is None else (datayaml.check_split(split),)
-        suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
+        suffixes = datayaml.IMAGE_SUFFIXES
         rows: list[ImageRow] = []
         with gc_paused():
             for current in splits:

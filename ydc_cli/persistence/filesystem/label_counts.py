@@ -73,17 +73,13 @@ def _count(path: Path, task: Task, remembered: dict[str, dict]) -> tuple[ClassCo
             _add_totals(counts, split, totals)
             fresh[split] = known
             continue
-        part = ClassCounts()
         labels, entries, unreadable, complete = _split_entries(path, split, known.get("files") or {}, task,
                                                                racy_after)
-        part.add_class_ids(split, labels)
-        part.unreadable_lines = int(unreadable)
-        for name in ("boxes", "images", "labeled"):
-            getattr(counts, name)[split] = getattr(part, name)[split]
-        counts.unreadable_lines += part.unreadable_lines
+        counts.add_class_ids(split, labels)
+        counts.unreadable_lines += int(unreadable)
         complete = complete and folders is not None
         if entries or complete:
-            fresh[split] = {"folders": folders, "totals": _totals(part, split) if complete else None,
+            fresh[split] = {"folders": folders, "totals": _totals(counts, split, int(unreadable)) if complete else None,
                             "files": entries}
     return counts, fresh
 
@@ -123,10 +119,11 @@ def _all_hold(path: Path, split: str, files: dict[str, list]) -> bool:
     return True
 
 
-def _totals(counts: ClassCounts, split: str) -> dict:
+def _totals(counts: ClassCounts, split: str, unreadable: int) -> dict:
+    """What the split counted, to be remembered (``unreadable``: its unreadable lines)."""
     return {"boxes": {str(k): v for k, v in counts.boxes[split].items()},
             "images": {str(k): v for k, v in counts.images[split].items()},
-            "labeled": counts.labeled[split], "unreadable": counts.unreadable_lines}
+            "labeled": counts.labeled[split], "unreadable": unreadable}
 
 
 def _add_totals(counts: ClassCounts, split: str, totals: dict) -> None:
@@ -155,7 +152,7 @@ def _split_entries(path: Path, split: str, known: dict[str, list], task: Task, r
             names = [e.name for e in listing if e.is_file()]
     except (FileNotFoundError, NotADirectoryError):
         return labels, entries, unreadable, True
-    suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
+    suffixes = datayaml.IMAGE_SUFFIXES
     internal = fileio.INTERNAL_PREFIX
     images = Counter([f"{n.rpartition('.')[0]}.txt" for n in names
                       if n.lower().endswith(suffixes) and not n.startswith(internal)])

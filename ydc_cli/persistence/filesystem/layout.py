@@ -132,7 +132,7 @@ def image_names(folder: Path) -> list[str]:
 
 def image_count(folder: Path) -> int:
     """How many images ``image_names`` would give, counted without sorting: plain strings, one listing."""
-    suffixes = tuple(f".{extension}" for extension in datayaml.IMAGE_EXTENSIONS)
+    suffixes = datayaml.IMAGE_SUFFIXES
     internal = fileio.INTERNAL_PREFIX
     try:
         with os.scandir(folder) as entries:
